@@ -1,0 +1,18 @@
+"""Run one control's check against the moto account, the way the audit runs it."""
+
+from __future__ import annotations
+
+from wizard.audit import run_audit
+from wizard.aws_context import AwsContext
+from wizard.catalog import load_catalog
+from wizard.findings import Finding, Status
+
+
+def audit_one(ctx: AwsContext, control_id: str) -> Finding:
+    result = run_audit(ctx, [load_catalog().get(control_id)], ctx.resolve_regions())
+    return result.results[0].finding
+
+
+def statuses(finding: Finding) -> dict[str, Status]:
+    """Resource id -> status, for asserting which resources a finding names."""
+    return {r.id: r.status for r in finding.resources}

@@ -1,0 +1,129 @@
+"""Section 4 checks against moto: port ranges, protocol -1, IPv6, default groups, peering routes."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from tests.auditing import audit_one, statuses
+from tests.conftest import HOME, OTHER
+from wizard.findings import Status
+
+
+def ec2(region: str = HOME):  # type: ignore[no-untyped-def]
+    return boto3.client("ec2", region_name=region)
+
+
+def default_vpc(region: str = HOME) -> str:
+    return ec2(region).describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+
+
+def group_with(permission: dict, region: str = HOME, name: str = "web") -> str:
+    client = ec2(region)
+    group = client.create_security_group(GroupName=name, Description=name, VpcId=default_vpc(region))[
+        "GroupId"
+    ]
+    client.authorize_security_group_ingress(GroupId=group, IpPermissions=[permission])
+    return group
+
+
+def close_default_groups(*regions: str) -> None:
+    for region in regions:
+        client = ec2(region)
+        for group in client.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])[
+            "SecurityGroups"
+        ]:
+            if group["IpPermissions"]:
+                client.revoke_security_group_ingress(
+                    GroupId=group["GroupId"], IpPermissions=group["IpPermissions"]
+                )
+            if group["IpPermissionsEgress"]:
+                client.revoke_security_group_egress(
+                    GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"]
+                )
+
+
+def tcp(low: int, high: int, *, v4: str | None = "0.0.0.0/0", v6: str | None = None) -> dict:
+    permission: dict = {"IpProtocol": "tcp", "FromPort": low, "ToPort": high}
+    if v4:
+        permission["IpRanges"] = [{"CidrIp": v4}]
+    if v6:
+        permission["Ipv6Ranges"] = [{"CidrIpv6": v6}]
+    return permission
+
+
+@pytest.mark.parametrize(
+    ("control_id", "permission"),
+    [
+        ("4.1", tcp(22, 22)),
+        ("4.1", tcp(0, 1024)),
+        ("4.1", tcp(22, 22, v4=None, v6="::/0")),
+        ("4.1", {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}),
+        ("4.2", tcp(3389, 3389)),
+        ("4.2", tcp(3000, 4000)),
+        ("4.2", {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}),
+    ],
+)
+def test_world_open_admin_ports_fail(ctx, control_id: str, permission: dict) -> None:
+    group = group_with(permission, region=OTHER)
+    finding = audit_one(ctx, control_id)
+    assert finding.status is Status.FAIL
+    assert [r.id for r in finding.failing()] == [group]
+    assert finding.failing()[0].region == OTHER
+
+
+@pytest.mark.parametrize(
+    ("control_id", "permission"),
+    [
+        ("4.1", tcp(22, 22, v4="10.0.0.0/8")),
+        ("4.1", tcp(23, 1000)),
+        ("4.1", tcp(80, 443)),
+        ("4.1", {"IpProtocol": "udp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}),
+        ("4.2", tcp(3390, 3400)),
+        ("4.2", tcp(3389, 3389, v4="192.0.2.0/24")),
+    ],
+)
+def test_restricted_or_other_ports_pass(ctx, control_id: str, permission: dict) -> None:
+    group_with(permission)
+    finding = audit_one(ctx, control_id)
+    assert finding.status is Status.PASS
+    assert all(status is Status.PASS for status in statuses(finding).values())
+
+
+def test_4_3_fails_for_moto_default_groups_with_egress(ctx) -> None:
+    finding = audit_one(ctx, "4.3")
+    assert finding.status is Status.FAIL
+    assert {r.region for r in finding.failing()} == {HOME, OTHER}
+
+
+def test_4_3_fails_in_the_one_region_left_open(ctx) -> None:
+    close_default_groups(HOME)
+    finding = audit_one(ctx, "4.3")
+    assert finding.status is Status.FAIL
+    assert {r.region for r in finding.failing()} == {OTHER}
+
+
+def test_4_3_passes_when_every_default_group_is_empty(ctx) -> None:
+    close_default_groups(HOME, OTHER)
+    group_with(tcp(443, 443))  # a non-default group may allow traffic
+    assert audit_one(ctx, "4.3").status is Status.PASS
+
+
+def test_4_4_lists_peering_routes_for_review(ctx) -> None:
+    client = ec2()
+    vpc_a = client.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    vpc_b = client.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    peering = client.create_vpc_peering_connection(VpcId=vpc_a, PeerVpcId=vpc_b)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    table = client.create_route_table(VpcId=vpc_a)["RouteTable"]["RouteTableId"]
+    client.create_route(
+        RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=peering
+    )
+    finding = audit_one(ctx, "4.4")
+    assert finding.status is Status.MANUAL
+    assert [r.id for r in finding.resources] == [f"{table}:10.2.0.0/16"]
+
+
+def test_4_4_not_applicable_without_peering(ctx) -> None:
+    assert audit_one(ctx, "4.4").status is Status.NOT_APPLICABLE

@@ -1,0 +1,3 @@
+from wizard.cli import entry_point
+
+entry_point()

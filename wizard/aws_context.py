@@ -1,0 +1,197 @@
+"""The AWS session a run works in: credentials, regions, one reused client per (service, region), a call counter.
+
+Checks and fixes never build clients themselves; they receive this context, so tests hand them one pointed
+at moto.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.exceptions
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from wizard.errors import CredentialsError, EndpointError, UsageError
+
+DEFAULT_REGION = "us-east-1"
+MAX_CONCURRENCY = 32
+_REGION_SYNTAX = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+# Error codes that mean "these credentials are no good", explained in words rather than codes.
+_CREDENTIAL_ERRORS = {
+    "ExpiredToken": "The AWS session token has expired: refresh it (aws sso login, or new temporary keys).",
+    "ExpiredTokenException": "The AWS session token has expired: refresh it (aws sso login, or new temporary keys).",
+    "InvalidClientTokenId": "AWS does not recognise the access key id: check the credentials in use.",
+    "SignatureDoesNotMatch": "AWS rejected the request signature: the secret access key is wrong.",
+    "UnrecognizedClientException": "AWS does not recognise these credentials.",
+    "AuthFailure": "AWS could not validate these credentials.",
+}
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """What the user asked for on the command line (or in the TUI's connect screen)."""
+
+    profile: str | None = None
+    region: str | None = None
+    regions: str | None = None  # "us-east-1,eu-west-1" or "all"; None = the home region only
+    endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    account_id: str
+    arn: str
+    user_id: str
+
+
+class CallCounter:
+    """Counts every HTTP request botocore sends (retries included) and every API call by operation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.by_operation: Counter[str] = Counter()
+
+    def on_request(self, **_: Any) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def on_call(self, event_name: str, **_: Any) -> None:
+        # event_name is "before-call.<service>.<Operation>"
+        _, service, operation = event_name.split(".", 2)
+        with self._lock:
+            self.by_operation[f"{service}:{operation}"] += 1
+
+
+def _client_config(service: str, endpoint_url: str | None) -> Config:
+    options: dict[str, Any] = {
+        "retries": {"mode": "adaptive", "max_attempts": 8},
+        "max_pool_connections": MAX_CONCURRENCY,
+        "connect_timeout": 5,
+        "read_timeout": 60,
+    }
+    if endpoint_url and service == "s3":
+        options["s3"] = {"addressing_style": "path"}
+    if endpoint_url and service == "s3control":
+        # Against a local endpoint, botocore would prefix the account id to the host name.
+        options["inject_host_prefix"] = False
+    return Config(**options)
+
+
+class AwsContext:
+    """A boto3 session plus the clients, regions and counters of one run."""
+
+    def __init__(self, settings: AwsSettings, session: boto3.Session | None = None) -> None:
+        self.settings = settings
+        self.endpoint_url = settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        try:
+            self.session = session or boto3.Session(
+                profile_name=settings.profile, region_name=settings.region
+            )
+        except botocore.exceptions.ProfileNotFound as error:
+            raise CredentialsError(
+                f"Unknown AWS profile {settings.profile!r}: it is not in ~/.aws/config."
+            ) from error
+        self.home_region = settings.region or self.session.region_name or DEFAULT_REGION
+        self._check_region_syntax(self.home_region)
+        self.partition = self.session.get_partition_for_region(self.home_region)
+        self.counter = CallCounter()
+        self.session.events.register("before-send", self.counter.on_request)
+        self.session.events.register("before-call.*.*", self.counter.on_call)
+        self._clients: dict[tuple[str, str], BaseClient] = {}
+        self._lock = threading.Lock()
+        self._identity: CallerIdentity | None = None
+
+    # -- clients -------------------------------------------------------------------------------------
+    def client(self, service: str, region: str | None = None) -> Any:
+        """One client per (service, region), created on first use and reused (clients are thread-safe)."""
+        key = (service, region or self.home_region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self.session.client(
+                    service,
+                    region_name=key[1],
+                    endpoint_url=self.endpoint_url,
+                    config=_client_config(service, self.endpoint_url),
+                )
+                self._clients[key] = client
+            return client
+
+    @property
+    def api_calls(self) -> int:
+        return self.counter.requests
+
+    # -- identity ------------------------------------------------------------------------------------
+    def identity(self) -> CallerIdentity:
+        """Who we are. The first call also proves credentials and endpoint work, or says why not."""
+        if self._identity is None:
+            try:
+                reply = self.client("sts").get_caller_identity()
+            except botocore.exceptions.NoCredentialsError as error:
+                raise CredentialsError(
+                    "No AWS credentials found: set a profile (--profile), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                    "or run `aws configure`."
+                ) from error
+            except (
+                botocore.exceptions.EndpointConnectionError,
+                botocore.exceptions.ConnectTimeoutError,
+            ) as error:
+                where = self.endpoint_url or f"the AWS endpoint for {self.home_region}"
+                raise EndpointError(f"Cannot reach {where}: {error}") from error
+            except botocore.exceptions.ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                message = _CREDENTIAL_ERRORS.get(code, f"AWS refused the credentials ({code}).")
+                raise CredentialsError(message) from error
+            except botocore.exceptions.BotoCoreError as error:
+                raise CredentialsError(f"Cannot use these AWS credentials: {error}") from error
+            self._identity = CallerIdentity(reply["Account"], reply["Arn"], reply["UserId"])
+        return self._identity
+
+    # -- regions -------------------------------------------------------------------------------------
+    def known_regions(self) -> list[str]:
+        """Every region botocore knows for this account's partition (never China/GovCloud from commercial)."""
+        return sorted(self.session.get_available_regions("ec2", partition_name=self.partition))
+
+    @staticmethod
+    def _check_region_syntax(region: str) -> None:
+        if not _REGION_SYNTAX.match(region):
+            raise UsageError(f"{region!r} is not an AWS region name (like us-east-1).")
+
+    def resolve_regions(self) -> list[str]:
+        """The regions to audit: --regions r1,r2, or `all` (the account's enabled regions), or the home region."""
+        spec = (self.settings.regions or "").strip()
+        if not spec:
+            return [self.home_region]
+        if spec == "all":
+            return self.enabled_regions()
+        requested = [r.strip() for r in spec.split(",") if r.strip()]
+        known = set(self.known_regions())
+        for region in requested:
+            self._check_region_syntax(region)
+            if region not in known:
+                raise UsageError(f"Unknown region {region!r} for partition {self.partition}.")
+        return list(dict.fromkeys(requested))
+
+    def enabled_regions(self) -> list[str]:
+        """The account's enabled regions of its own partition (describe-regions, less opted-out ones)."""
+        known = set(self.known_regions())
+        try:
+            reply = self.client("ec2").describe_regions()
+        except botocore.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            raise UsageError(
+                f"Cannot list the account's regions (ec2:DescribeRegions: {code}); use --regions."
+            ) from error
+        enabled = {
+            r["RegionName"] for r in reply.get("Regions", []) if r.get("OptInStatus") != "not-opted-in"
+        }
+        return sorted(enabled & known)

@@ -1,0 +1,155 @@
+"""The command line: parse arguments, run a command, map errors to exit codes (the composition root)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from wizard import __version__
+from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
+
+PROG = "cis-wizard"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one clear line and exit 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{PROG}: {message} (see {self.prog} --help)\n")
+
+
+def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("AWS connection")
+    group.add_argument("--profile", default=default, help="AWS profile from ~/.aws/config")
+    group.add_argument(
+        "--region", default=default, help="home region for global services (default: profile's)"
+    )
+    group.add_argument(
+        "--regions", default=default, help="regions to audit: r1,r2 or 'all' (default: --region)"
+    )
+    group.add_argument(
+        "--endpoint-url", default=default, help="AWS endpoint (AWS_ENDPOINT_URL is honoured too)"
+    )
+    group.add_argument("--config", default=default, help="TOML file of answers for an onboarding session")
+    group.add_argument(
+        "--log", default=default, help="audit log file (default: per account, in the data dir)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG, description="Harden an AWS account against the CIS AWS Foundations Benchmark v1.2.0."
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    _add_common(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    audit = commands.add_parser("audit", help="audit every control, with evidence (read-only)")
+    _add_common(audit, suppress=True)
+    audit.add_argument("--format", choices=("table", "json", "csv", "asff"), default="table")
+    audit.add_argument("--output", help="write the report to FILE instead of standard output")
+    audit.add_argument("--controls", help="controls to audit: 1.5,3.*,2.1-2.3 (default: all 49)")
+
+    for name, text in (
+        ("demo", "the wizard against the built-in sandbox account"),
+        ("plan", "print fix plans"),
+        ("apply", "apply fix plans"),
+        ("checklist", "a guided checklist in a plain terminal"),
+        ("log", "show, verify or export the audit log"),
+        ("sandbox", "serve the sandbox account on 127.0.0.1"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        _add_common(sub, suppress=True)
+        sub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def _not_yet(args: argparse.Namespace) -> int:
+    raise UsageError(f"`{PROG} {args.command}` is not available yet in this version ({__version__}).")
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from wizard.aws_context import AwsSettings
+
+    return AwsSettings(
+        profile=getattr(args, "profile", None),
+        region=getattr(args, "region", None),
+        regions=getattr(args, "regions", None),
+        endpoint_url=getattr(args, "endpoint_url", None),
+    )
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    path = Path(output)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"Cannot write {output}: {error.strerror or error}.") from error
+
+
+def run_audit_command(args: argparse.Namespace) -> int:
+    from wizard.audit import run_audit
+    from wizard.audit_progress import stderr_progress
+    from wizard.aws_context import AwsContext
+    from wizard.catalog import UnknownControlError, load_catalog
+    from wizard.findings import Status
+    from wizard.report import render
+
+    catalog = load_catalog()
+    try:
+        controls = catalog.select(args.controls) if args.controls else list(catalog)
+    except UnknownControlError as error:
+        raise UsageError(str(error)) from error
+    if args.output and Path(args.output).is_dir():
+        raise UsageError(f"--output {args.output} is a directory.")
+    ctx = AwsContext(_settings(args))
+    ctx.identity()
+    regions = ctx.resolve_regions()
+    with stderr_progress(len(controls), regions) as progress:
+        result = run_audit(ctx, controls, regions, progress=progress)
+    _write_output(render(result, args.format), args.output)
+    if args.output or args.format != "table":
+        from wizard.report import score_line
+
+        if sys.stderr.isatty():
+            sys.stderr.write(score_line(result) + "\n")
+    bad = {Status.FAIL, Status.ERROR}
+    return EXIT_FAILED if any(r.finding.status in bad for r in result.results) else EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"audit": run_audit_command}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    command = COMMANDS.get(args.command, _not_yet)
+    try:
+        return command(args)
+    except WizardError as error:
+        sys.stderr.write(f"{PROG}: {error}\n")
+        return error.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: cancelled. No changes were made.\n")
+        return 130
+    except Exception as error:  # the last line of defence: one line, and the trace only when asked for
+        if os.environ.get("CIS_WIZARD_DEBUG"):
+            traceback.print_exc()
+        sys.stderr.write(f"{PROG}: unexpected error: {type(error).__name__}: {error}\n")
+        return EXIT_UNEXPECTED
+
+
+def entry_point() -> NoReturn:
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Render an API call as the exact `aws` CLI command that makes it, from botocore's own service model.
+
+Used for evidence (what the audit read) and for plans (what a fix will do), so the text a person reads is
+derived from the call itself and can never drift from it.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore import xform_name
+from botocore.model import OperationModel, ServiceModel, Shape
+
+# The CLI names a few services differently from botocore.
+_CLI_SERVICE_NAMES = {"s3": "s3api", "config": "configservice"}
+_SCALAR_TYPES = {"string", "integer", "long", "float", "double", "timestamp", "boolean"}
+
+
+@cache
+def _botocore_session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@cache
+def service_model(service: str) -> ServiceModel:
+    return _botocore_session().get_service_model(service)
+
+
+@cache
+def operation_model(service: str, operation: str) -> OperationModel:
+    return service_model(service).operation_model(operation)
+
+
+def cli_service_name(service: str) -> str:
+    return _CLI_SERVICE_NAMES.get(service, service)
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action an operation needs, e.g. ("config", "DescribeConfigurationRecorders") -> config:Describe..."""
+    prefix = service_model(service).signing_name if service != "s3control" else "s3"
+    return f"{prefix}:{operation}"
+
+
+def _is_scalar_list(shape: Shape) -> bool:
+    return shape.type_name == "list" and shape.member.type_name in _SCALAR_TYPES - {"boolean"}
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _option_tokens(name: str, shape: Shape, value: Any) -> list[str]:
+    option = "--" + xform_name(name, "-")
+    if shape.type_name == "boolean":
+        return [option if value else "--no-" + option[2:]]
+    if shape.type_name in _SCALAR_TYPES:
+        return [option, _scalar_text(value)]
+    if _is_scalar_list(shape):
+        return [option, *(_scalar_text(v) for v in value)]
+    return [option, json.dumps(value, separators=(",", ":"), default=str)]
+
+
+def render_cli(service: str, operation: str, params: dict[str, Any], region: str | None) -> str:
+    """`aws <service> <operation> --param value ... --region R`, each token shell-quoted."""
+    model = operation_model(service, operation)
+    members = model.input_shape.members if model.input_shape is not None else {}
+    tokens = ["aws", cli_service_name(service), xform_name(operation, "-")]
+    for name, value in params.items():
+        if name not in members:
+            raise ValueError(f"{service}:{operation} has no parameter {name!r}")
+        tokens += _option_tokens(name, members[name], value)
+    if region:
+        tokens += ["--region", region]
+    return shlex.join(tokens)

@@ -1,0 +1,88 @@
+"""Account-wide identity reads: credential report, account summary, password policy, authorization details."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.collectors.api import ReadApi
+from wizard.credential_report import CredentialReportError, CredentialRow, parse_credential_report
+from wizard.errors import AwsReadError
+
+REPORT_POLL_SECONDS = (0.2, 0.5, 1, 2, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5)
+
+
+@dataclass(frozen=True)
+class AuthorizationDetails:
+    users: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+    policies: list[dict[str, Any]]  # customer-managed (Scope=Local) policies with all their versions
+
+
+def fetch_credential_report(api: ReadApi, region: str) -> list[CredentialRow]:
+    """Generate the report and poll until IAM says it is complete, then read and parse it."""
+    for pause in (0, *REPORT_POLL_SECONDS):
+        time.sleep(pause)
+        state = api.call("iam", "GenerateCredentialReport", region)
+        if state and state.get("State") == "COMPLETE":
+            break
+    else:
+        raise AwsReadError(
+            "iam:GenerateCredentialReport", region, "ReportNotReady", "the report was not ready in time"
+        )
+    reply = api.call("iam", "GetCredentialReport", region, record=False) or {}
+    try:
+        rows = parse_credential_report(reply.get("Content", b""))
+    except CredentialReportError as error:
+        raise AwsReadError("iam:GetCredentialReport", region, "MalformedReport", str(error)) from error
+    api._record("iam", "GetCredentialReport", region, {}, {"rows": [row.raw for row in rows]})
+    return rows
+
+
+def fetch_account_summary(api: ReadApi, region: str) -> dict[str, int]:
+    reply = api.call("iam", "GetAccountSummary", region) or {}
+    return dict(reply.get("SummaryMap", {}))
+
+
+def fetch_password_policy(api: ReadApi, region: str) -> dict[str, Any] | None:
+    """The account password policy, or None when the account has none (NoSuchEntity)."""
+    reply = api.call("iam", "GetAccountPasswordPolicy", region, absent_codes=("NoSuchEntity",))
+    return None if reply is None else dict(reply.get("PasswordPolicy", {}))
+
+
+def fetch_authorization_details(api: ReadApi, region: str) -> AuthorizationDetails:
+    merged = api.paginate_keys(
+        "iam",
+        "GetAccountAuthorizationDetails",
+        region,
+        ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"),
+        Filter=["User", "Group", "Role", "LocalManagedPolicy"],
+    )
+    return AuthorizationDetails(
+        users=merged["UserDetailList"],
+        groups=merged["GroupDetailList"],
+        roles=merged["RoleDetailList"],
+        policies=merged["Policies"],
+    )
+
+
+def fetch_virtual_mfa_devices(api: ReadApi, region: str) -> list[dict[str, Any]]:
+    return api.paginate("iam", "ListVirtualMFADevices", region, "VirtualMFADevices", AssignmentStatus="Any")
+
+
+def fetch_contact_information(api: ReadApi, region: str) -> dict[str, Any]:
+    reply = api.call("account", "GetContactInformation", region) or {}
+    return dict(reply.get("ContactInformation", {}))
+
+
+def fetch_security_contact(api: ReadApi, region: str) -> dict[str, Any] | None:
+    reply = api.call(
+        "account",
+        "GetAlternateContact",
+        region,
+        absent_codes=("ResourceNotFoundException",),
+        AlternateContactType="SECURITY",
+    )
+    return None if reply is None else dict(reply.get("AlternateContact", {}))

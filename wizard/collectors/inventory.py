@@ -1,0 +1,148 @@
+"""Every read the checks need, each made at most once per audit and shared by all the checks that use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from wizard.aws_context import AwsContext
+from wizard.collectors import iam, logging, regional
+from wizard.collectors.api import ReadApi
+from wizard.collectors.cache import ReadCache
+from wizard.credential_report import CredentialRow
+from wizard.findings import Evidence
+
+T = TypeVar("T")
+
+# Reads that checks declare they need, so the audit can make them all up front, concurrently.
+GLOBAL_READS = (
+    "credential_report",
+    "account_summary",
+    "password_policy",
+    "authorization_details",
+    "virtual_mfa_devices",
+    "contact_information",
+    "security_contact",
+)
+REGIONAL_READS = (
+    "trails",
+    "config_state",
+    "vpcs",
+    "flow_logs",
+    "security_groups",
+    "route_tables",
+    "running_instances",
+    "kms_keys",
+)
+
+
+class Inventory:
+    """The account as the audit sees it. Methods are cached reads; errors surface as `AwsReadError`."""
+
+    def __init__(self, ctx: AwsContext, regions: list[str], now: datetime | None = None) -> None:
+        self.ctx = ctx
+        self.regions = regions
+        self.now = now or datetime.now(UTC)
+        self._cache = ReadCache()
+
+    @property
+    def home_region(self) -> str:
+        return self.ctx.home_region
+
+    def _read(self, key: tuple[Any, ...], fetch: Callable[[ReadApi], T]) -> T:
+        def compute(evidence: list[Evidence]) -> T:
+            return fetch(ReadApi(self.ctx, evidence))
+
+        return self._cache.get(key, compute)
+
+    def prefetch(self, name: str, region: str | None = None) -> None:
+        """Make a declared read (for the audit's concurrent first phase)."""
+        method = getattr(self, name)
+        method() if region is None else method(region)
+
+    # -- account-wide ----------------------------------------------------------------------------------
+    def account_id(self) -> str:
+        return self.ctx.identity().account_id
+
+    def credential_report(self) -> list[CredentialRow]:
+        return self._read(
+            ("credential_report",), lambda api: iam.fetch_credential_report(api, self.home_region)
+        )
+
+    def account_summary(self) -> dict[str, int]:
+        return self._read(("account_summary",), lambda api: iam.fetch_account_summary(api, self.home_region))
+
+    def password_policy(self) -> dict[str, Any] | None:
+        return self._read(("password_policy",), lambda api: iam.fetch_password_policy(api, self.home_region))
+
+    def authorization_details(self) -> iam.AuthorizationDetails:
+        return self._read(
+            ("authorization_details",), lambda api: iam.fetch_authorization_details(api, self.home_region)
+        )
+
+    def virtual_mfa_devices(self) -> list[dict[str, Any]]:
+        return self._read(("virtual_mfa",), lambda api: iam.fetch_virtual_mfa_devices(api, self.home_region))
+
+    def contact_information(self) -> dict[str, Any]:
+        return self._read(("contact",), lambda api: iam.fetch_contact_information(api, self.home_region))
+
+    def security_contact(self) -> dict[str, Any] | None:
+        return self._read(
+            ("security_contact",), lambda api: iam.fetch_security_contact(api, self.home_region)
+        )
+
+    def account_public_access_block(self) -> dict[str, bool] | None:
+        return self._read(
+            ("account_pab",),
+            lambda api: logging.fetch_account_public_access_block(api, self.home_region, self.account_id()),
+        )
+
+    # -- per region ------------------------------------------------------------------------------------
+    def trails(self, region: str) -> list[logging.Trail]:
+        return self._read(("trails", region), lambda api: logging.fetch_trails(api, region))
+
+    def config_state(self, region: str) -> logging.ConfigState:
+        return self._read(("config", region), lambda api: logging.fetch_config_state(api, region))
+
+    def vpcs(self, region: str) -> list[dict[str, Any]]:
+        return self._read(("vpcs", region), lambda api: regional.fetch_vpcs(api, region))
+
+    def flow_logs(self, region: str) -> list[dict[str, Any]]:
+        return self._read(("flow_logs", region), lambda api: regional.fetch_flow_logs(api, region))
+
+    def security_groups(self, region: str) -> list[dict[str, Any]]:
+        return self._read(
+            ("security_groups", region), lambda api: regional.fetch_security_groups(api, region)
+        )
+
+    def route_tables(self, region: str) -> list[dict[str, Any]]:
+        return self._read(("route_tables", region), lambda api: regional.fetch_route_tables(api, region))
+
+    def running_instances(self, region: str) -> list[dict[str, Any]]:
+        return self._read(("instances", region), lambda api: regional.fetch_running_instances(api, region))
+
+    def kms_keys(self, region: str) -> list[regional.KmsKey]:
+        return self._read(("kms", region), lambda api: regional.fetch_kms_keys(api, region))
+
+    # -- read on demand, keyed by what earlier reads found -----------------------------------------------
+    def bucket(self, name: str) -> logging.BucketFacts:
+        return self._read(("bucket", name), lambda api: logging.fetch_bucket(api, self.home_region, name))
+
+    def metric_filters(self, region: str, log_group: str) -> list[dict[str, Any]]:
+        return self._read(
+            ("metric_filters", region, log_group),
+            lambda api: logging.fetch_metric_filters(api, region, log_group),
+        )
+
+    def metric_alarms(self, region: str) -> list[dict[str, Any]]:
+        return self._read(("alarms", region), lambda api: logging.fetch_metric_alarms(api, region))
+
+    def topic_subscriptions(self, topic_arn: str) -> list[dict[str, Any]]:
+        return self._read(
+            ("subscriptions", topic_arn), lambda api: logging.fetch_topic_subscriptions(api, topic_arn)
+        )
+
+    def all_trails(self) -> list[logging.Trail]:
+        """Every trail of the audited regions (each read in its home region)."""
+        return [trail for region in self.regions for trail in self.trails(region)]

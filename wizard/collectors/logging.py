@@ -1,0 +1,178 @@
+"""Logging and monitoring reads: trails, their buckets, Config recorders, metric filters, alarms, topics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from wizard.collectors.api import ReadApi
+
+_S3_ABSENT = ("NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration")
+
+
+@dataclass(frozen=True)
+class Trail:
+    """A trail as seen from its home region: configuration, status and event selectors."""
+
+    info: dict[str, Any]
+    status: dict[str, Any]
+    event_selectors: list[dict[str, Any]]
+    advanced_event_selectors: list[dict[str, Any]]
+
+    @property
+    def name(self) -> str:
+        return str(self.info["Name"])
+
+    @property
+    def arn(self) -> str:
+        return str(self.info.get("TrailARN", self.name))
+
+    @property
+    def home_region(self) -> str:
+        return str(self.info.get("HomeRegion", ""))
+
+    @property
+    def is_multi_region(self) -> bool:
+        return bool(self.info.get("IsMultiRegionTrail"))
+
+    @property
+    def is_logging(self) -> bool:
+        return bool(self.status.get("IsLogging"))
+
+    @property
+    def bucket(self) -> str | None:
+        return self.info.get("S3BucketName")
+
+    @property
+    def log_group_arn(self) -> str | None:
+        return self.info.get("CloudWatchLogsLogGroupArn")
+
+    def captures_all_management_events(self) -> bool:
+        """True when some selector records read and write management events.
+
+        A trail with no selectors at all records all management events (AWS's default; moto returns []).
+        """
+        if self.advanced_event_selectors:
+            return any(_advanced_selector_is_all_management(s) for s in self.advanced_event_selectors)
+        if not self.event_selectors:
+            return True
+        return any(
+            s.get("IncludeManagementEvents", True) and s.get("ReadWriteType", "All") == "All"
+            for s in self.event_selectors
+        )
+
+
+def _advanced_selector_is_all_management(selector: dict[str, Any]) -> bool:
+    fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+    category = fields.get("eventCategory", {})
+    if "Management" not in category.get("Equals", []):
+        return False
+    # Any narrowing of read-only / event source / event name means not *all* management events.
+    return not (set(fields) - {"eventCategory"})
+
+
+def log_group_name_and_region(log_group_arn: str) -> tuple[str, str]:
+    """arn:aws:logs:<region>:<account>:log-group:<name>:* -> (name, region)."""
+    parts = log_group_arn.split(":")
+    if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
+        raise ValueError(f"not a CloudWatch Logs log group ARN: {log_group_arn}")
+    return parts[6], parts[3]
+
+
+def fetch_trails(api: ReadApi, region: str) -> list[Trail]:
+    """Trails whose home region is `region`, each with its status and event selectors."""
+    reply = api.call("cloudtrail", "DescribeTrails", region, includeShadowTrails=False) or {}
+    trails = []
+    for info in reply.get("trailList", []):
+        if info.get("HomeRegion", region) != region:
+            continue
+        name = info.get("TrailARN") or info["Name"]
+        status = api.call("cloudtrail", "GetTrailStatus", region, Name=name) or {}
+        selectors = api.call("cloudtrail", "GetEventSelectors", region, TrailName=name) or {}
+        trails.append(
+            Trail(
+                info=info,
+                status=status,
+                event_selectors=list(selectors.get("EventSelectors") or []),
+                advanced_event_selectors=list(selectors.get("AdvancedEventSelectors") or []),
+            )
+        )
+    return trails
+
+
+@dataclass(frozen=True)
+class BucketFacts:
+    name: str
+    region: str
+    acl_grants: list[dict[str, Any]]
+    policy: dict[str, Any] | None
+    public_access_block: dict[str, bool] | None
+    logging: dict[str, Any] | None  # LoggingEnabled, or None when access logging is off
+
+
+def fetch_bucket(api: ReadApi, home_region: str, name: str) -> BucketFacts:
+    location = api.call("s3", "GetBucketLocation", home_region, Bucket=name) or {}
+    region = location.get("LocationConstraint") or "us-east-1"
+    if region == "EU":
+        region = "eu-west-1"
+    acl = api.call("s3", "GetBucketAcl", region, Bucket=name) or {}
+    policy_reply = api.call("s3", "GetBucketPolicy", region, absent_codes=_S3_ABSENT, Bucket=name)
+    block_reply = api.call("s3", "GetPublicAccessBlock", region, absent_codes=_S3_ABSENT, Bucket=name)
+    logging_reply = api.call("s3", "GetBucketLogging", region, Bucket=name) or {}
+    policy = json.loads(policy_reply["Policy"]) if policy_reply and policy_reply.get("Policy") else None
+    return BucketFacts(
+        name=name,
+        region=region,
+        acl_grants=list(acl.get("Grants", [])),
+        policy=policy,
+        public_access_block=dict(block_reply["PublicAccessBlockConfiguration"]) if block_reply else None,
+        logging=logging_reply.get("LoggingEnabled"),
+    )
+
+
+def fetch_account_public_access_block(api: ReadApi, region: str, account_id: str) -> dict[str, bool] | None:
+    reply = api.call(
+        "s3control",
+        "GetPublicAccessBlock",
+        region,
+        absent_codes=(*_S3_ABSENT, "NoSuchPublicAccessBlock"),
+        AccountId=account_id,
+    )
+    return dict(reply["PublicAccessBlockConfiguration"]) if reply else None
+
+
+@dataclass(frozen=True)
+class ConfigState:
+    recorders: list[dict[str, Any]]
+    statuses: list[dict[str, Any]]
+
+
+def fetch_config_state(api: ReadApi, region: str) -> ConfigState:
+    recorders = api.call("config", "DescribeConfigurationRecorders", region) or {}
+    statuses = api.call("config", "DescribeConfigurationRecorderStatus", region) or {}
+    return ConfigState(
+        recorders=list(recorders.get("ConfigurationRecorders", [])),
+        statuses=list(statuses.get("ConfigurationRecordersStatus", [])),
+    )
+
+
+def fetch_metric_filters(api: ReadApi, region: str, log_group: str) -> list[dict[str, Any]]:
+    return api.paginate("logs", "DescribeMetricFilters", region, "metricFilters", logGroupName=log_group)
+
+
+def fetch_metric_alarms(api: ReadApi, region: str) -> list[dict[str, Any]]:
+    return api.paginate("cloudwatch", "DescribeAlarms", region, "MetricAlarms")
+
+
+def fetch_topic_subscriptions(api: ReadApi, topic_arn: str) -> list[dict[str, Any]]:
+    region = topic_arn.split(":")[3]
+    return api.paginate("sns", "ListSubscriptionsByTopic", region, "Subscriptions", TopicArn=topic_arn)
+
+
+def delivery_age_days(status: dict[str, Any], now: datetime) -> float | None:
+    delivered = status.get("LatestCloudWatchLogsDeliveryTime")
+    if not isinstance(delivered, datetime):
+        return None
+    return (now - delivered).total_seconds() / 86400

@@ -1,0 +1,1 @@
+"""The sandbox account: moto, seeded as a realistic AWS account, for the demo, tests and benchmarks."""
