@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.exceptions
@@ -80,10 +81,20 @@ def _client_config(service: str, endpoint_url: str | None) -> Config:
     }
     if endpoint_url and service == "s3":
         options["s3"] = {"addressing_style": "path"}
-    if endpoint_url and service == "s3control":
-        # Against a local endpoint, botocore would prefix the account id to the host name.
-        options["inject_host_prefix"] = False
     return Config(**options)
+
+
+def _strip_account_host_prefix(endpoint_url: str) -> Any:
+    """s3control puts the account id in front of the host ("123456789012.127.0.0.1"); a local endpoint
+    has no such host names, so send the request to the endpoint itself."""
+    endpoint = urlsplit(endpoint_url)
+
+    def rewrite(request: Any, **_: Any) -> None:
+        url = urlsplit(request.url)
+        if url.hostname and url.hostname.endswith("." + (endpoint.hostname or "")):
+            request.url = urlunsplit(url._replace(netloc=endpoint.netloc))
+
+    return rewrite
 
 
 class AwsContext:
@@ -93,22 +104,24 @@ class AwsContext:
         self.settings = settings
         self.endpoint_url = settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         try:
-            self.session = session or boto3.Session(
-                profile_name=settings.profile, region_name=settings.region
-            )
+            self.session = session or boto3.Session(profile_name=settings.profile, region_name=settings.region)
         except botocore.exceptions.ProfileNotFound as error:
-            raise CredentialsError(
-                f"Unknown AWS profile {settings.profile!r}: it is not in ~/.aws/config."
-            ) from error
+            raise CredentialsError(f"Unknown AWS profile {settings.profile!r}: it is not in ~/.aws/config.") from error
         self.home_region = settings.region or self.session.region_name or DEFAULT_REGION
         self._check_region_syntax(self.home_region)
-        self.partition = self.session.get_partition_for_region(self.home_region)
+        try:
+            self.partition = self.session.get_partition_for_region(self.home_region)
+        except Exception as error:  # botocore raises a bare error for names outside every partition
+            raise UsageError(f"Unknown region {self.home_region!r}.") from error
+        if self.home_region not in self.known_regions():
+            raise UsageError(f"Unknown region {self.home_region!r} for partition {self.partition}.")
         self.counter = CallCounter()
         self.session.events.register("before-send", self.counter.on_request)
         self.session.events.register("before-call.*.*", self.counter.on_call)
         self._clients: dict[tuple[str, str], BaseClient] = {}
         self._lock = threading.Lock()
         self._identity: CallerIdentity | None = None
+        self._requested_regions = self._parse_region_list(settings.regions)
 
     # -- clients -------------------------------------------------------------------------------------
     def client(self, service: str, region: str | None = None) -> Any:
@@ -123,6 +136,8 @@ class AwsContext:
                     endpoint_url=self.endpoint_url,
                     config=_client_config(service, self.endpoint_url),
                 )
+                if service == "s3control" and self.endpoint_url:
+                    client.meta.events.register("before-send", _strip_account_host_prefix(self.endpoint_url))
                 self._clients[key] = client
             return client
 
@@ -166,20 +181,28 @@ class AwsContext:
         if not _REGION_SYNTAX.match(region):
             raise UsageError(f"{region!r} is not an AWS region name (like us-east-1).")
 
-    def resolve_regions(self) -> list[str]:
-        """The regions to audit: --regions r1,r2, or `all` (the account's enabled regions), or the home region."""
-        spec = (self.settings.regions or "").strip()
-        if not spec:
-            return [self.home_region]
-        if spec == "all":
-            return self.enabled_regions()
+    def _parse_region_list(self, spec: str | None) -> list[str] | None:
+        """The explicit --regions list, checked locally (no AWS call); None for `all` or no list."""
+        spec = (spec or "").strip()
+        if not spec or spec == "all":
+            return None
         requested = [r.strip() for r in spec.split(",") if r.strip()]
+        if not requested:
+            raise UsageError("--regions needs region names (like us-east-1,eu-west-1) or 'all'.")
         known = set(self.known_regions())
         for region in requested:
             self._check_region_syntax(region)
             if region not in known:
                 raise UsageError(f"Unknown region {region!r} for partition {self.partition}.")
         return list(dict.fromkeys(requested))
+
+    def resolve_regions(self) -> list[str]:
+        """The regions to audit: --regions r1,r2, or `all` (the account's enabled regions), or the home region."""
+        if self._requested_regions is not None:
+            return self._requested_regions
+        if (self.settings.regions or "").strip() == "all":
+            return self.enabled_regions()
+        return [self.home_region]
 
     def enabled_regions(self) -> list[str]:
         """The account's enabled regions of its own partition (describe-regions, less opted-out ones)."""
@@ -191,7 +214,5 @@ class AwsContext:
             raise UsageError(
                 f"Cannot list the account's regions (ec2:DescribeRegions: {code}); use --regions."
             ) from error
-        enabled = {
-            r["RegionName"] for r in reply.get("Regions", []) if r.get("OptInStatus") != "not-opted-in"
-        }
+        enabled = {r["RegionName"] for r in reply.get("Regions", []) if r.get("OptInStatus") != "not-opted-in"}
         return sorted(enabled & known)

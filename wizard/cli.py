@@ -27,25 +27,15 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("AWS connection")
     group.add_argument("--profile", default=default, help="AWS profile from ~/.aws/config")
-    group.add_argument(
-        "--region", default=default, help="home region for global services (default: profile's)"
-    )
-    group.add_argument(
-        "--regions", default=default, help="regions to audit: r1,r2 or 'all' (default: --region)"
-    )
-    group.add_argument(
-        "--endpoint-url", default=default, help="AWS endpoint (AWS_ENDPOINT_URL is honoured too)"
-    )
+    group.add_argument("--region", default=default, help="home region for global services (default: profile's)")
+    group.add_argument("--regions", default=default, help="regions to audit: r1,r2 or 'all' (default: --region)")
+    group.add_argument("--endpoint-url", default=default, help="AWS endpoint (AWS_ENDPOINT_URL is honoured too)")
     group.add_argument("--config", default=default, help="TOML file of answers for an onboarding session")
-    group.add_argument(
-        "--log", default=default, help="audit log file (default: per account, in the data dir)"
-    )
+    group.add_argument("--log", default=default, help="audit log file (default: per account, in the data dir)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=PROG, description="Harden an AWS account against the CIS AWS Foundations Benchmark v1.2.0."
-    )
+    parser = _Parser(prog=PROG, description="Harden an AWS account against the CIS AWS Foundations Benchmark v1.2.0.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_common(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
@@ -116,7 +106,14 @@ def run_audit_command(args: argparse.Namespace) -> int:
     regions = ctx.resolve_regions()
     with stderr_progress(len(controls), regions) as progress:
         result = run_audit(ctx, controls, regions, progress=progress)
-    _write_output(render(result, args.format), args.output)
+    if args.format == "table" and not args.output and sys.stdout.isatty():
+        from rich.console import Console
+
+        from wizard.report import render_table
+
+        Console().print(render_table(result))
+    else:
+        _write_output(render(result, args.format), args.output)
     if args.output or args.format != "table":
         from wizard.report import score_line
 

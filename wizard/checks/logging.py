@@ -120,12 +120,11 @@ def bucket_public_exposure(bucket: BucketFacts, account_block: dict[str, bool] |
 @register("2.3", regional_reads=("trails",))
 def trail_bucket_not_public(inv: Inventory) -> Finding:
     builder = FindingBuilder("2.3")
-    account_block: dict[str, bool] | None = None
-    try:
-        account_block = inv.account_public_access_block()
-    except AwsReadError:
-        account_block = None  # the bucket's own settings still decide; the failed read stays in evidence
     for trail, bucket in _trail_buckets(inv, builder):
+        try:
+            account_block = inv.account_public_access_block()
+        except AwsReadError:
+            account_block = None  # the bucket's own settings still decide; the failed read stays in evidence
         reasons = bucket_public_exposure(bucket, account_block)
         arn = f"arn:aws:s3:::{bucket.name}"
         if reasons:
@@ -177,9 +176,7 @@ def config_all_regions(inv: Inventory) -> Finding:
             builder.failed(f"config:{region}", region, "no configuration recorder")
             continue
         if not good:
-            builder.failed(
-                f"config:{region}", region, "recorder does not record all supported resource types"
-            )
+            builder.failed(f"config:{region}", region, "recorder does not record all supported resource types")
             continue
         active = [
             r
@@ -189,16 +186,12 @@ def config_all_regions(inv: Inventory) -> Finding:
         ]
         if not active:
             status = statuses.get(good[0].get("name"), {})
-            why = (
-                "not recording" if not status.get("recording") else f"last status {status.get('lastStatus')}"
-            )
+            why = "not recording" if not status.get("recording") else f"last status {status.get('lastStatus')}"
             builder.failed(f"config:{region}", region, f"recorder {good[0].get('name')} {why}")
             continue
         if any(r.get("recordingGroup", {}).get("includeGlobalResourceTypes") for r in active):
             global_types_somewhere = True
-        builder.passed(
-            f"config:{region}", region, f"recorder {active[0].get('name')} recording all resources"
-        )
+        builder.passed(f"config:{region}", region, f"recorder {active[0].get('name')} recording all resources")
     if regions_seen and not global_types_somewhere:
         builder.failed("config:global-resources", "global", "no region records global (IAM) resource types")
     return builder.build(

@@ -32,15 +32,28 @@ def trim_for_evidence(value: Any, limit: int = EVIDENCE_LIST_LIMIT) -> Any:
     return value
 
 
+def _is_unsupported(error: botocore.exceptions.ClientError) -> bool:
+    """An endpoint that does not implement an operation answers a bare HTTP 404/501, not an AWS error code."""
+    code = str(error.response.get("Error", {}).get("Code") or "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in {"404", "501", "NotImplemented"} or (not code and status in (404, 501))
+
+
 def error_code(error: Exception) -> str:
     if isinstance(error, botocore.exceptions.ClientError):
+        if _is_unsupported(error):
+            return "UnsupportedOperation"
         return str(error.response.get("Error", {}).get("Code") or "ClientError")
     return type(error).__name__
 
 
 def error_message(error: Exception) -> str:
     if isinstance(error, botocore.exceptions.ClientError):
-        return str(error.response.get("Error", {}).get("Message") or error)
+        if _is_unsupported(error):
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return f"the endpoint does not support this operation (HTTP {status})"
+        message = str(error.response.get("Error", {}).get("Message") or error)
+        return " ".join(message.split())[:300]
     return str(error)
 
 
@@ -51,9 +64,7 @@ class ReadApi:
         self.ctx = ctx
         self.evidence = evidence
 
-    def _record(
-        self, service: str, operation: str, region: str, params: dict[str, Any], response: Any
-    ) -> None:
+    def _record(self, service: str, operation: str, region: str, params: dict[str, Any], response: Any) -> None:
         self.evidence.append(
             Evidence(
                 operation=f"{service}:{operation}",
@@ -63,9 +74,7 @@ class ReadApi:
             )
         )
 
-    def _fail(
-        self, service: str, operation: str, region: str, params: dict[str, Any], error: Exception
-    ) -> None:
+    def _fail(self, service: str, operation: str, region: str, params: dict[str, Any], error: Exception) -> None:
         code, message = error_code(error), error_message(error)
         self._record(service, operation, region, params, {"Error": {"Code": code, "Message": message}})
         raise AwsReadError(f"{service}:{operation}", region, code, message) from error
@@ -95,9 +104,7 @@ class ReadApi:
             self._record(service, operation, region, params, response)
         return response
 
-    def paginate(
-        self, service: str, operation: str, region: str, result_key: str, **params: Any
-    ) -> list[Any]:
+    def paginate(self, service: str, operation: str, region: str, result_key: str, **params: Any) -> list[Any]:
         """Every page of a paginated read, merged on `result_key`, recorded as one piece of evidence."""
         return self.paginate_keys(service, operation, region, (result_key,), **params)[result_key]
 
