@@ -87,7 +87,13 @@ def parse_credential_report(content: bytes | str) -> list[CredentialRow]:
         text = content.decode("utf-8") if isinstance(content, bytes) else content
     except UnicodeDecodeError as error:
         raise CredentialReportError("the credential report is not UTF-8 text") from error
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_rows(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise CredentialReportError(f"the credential report is not valid CSV: {error}") from error
+
+
+def _parse_rows(reader: csv.DictReader[str]) -> list[CredentialRow]:
     missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise CredentialReportError(f"the credential report lacks the column(s) {', '.join(missing)}")

@@ -148,6 +148,9 @@ def trail_cloudwatch_logs(inv: Inventory) -> Finding:
             return False, f"delivery error: {trail.status['LatestCloudWatchLogsDeliveryError']}"
         age = delivery_age_days(trail.status, inv.now)
         if age is None:
+            if not trail.is_logging:
+                # A stopped trail never delivers: the benchmark's recent-delivery test cannot be met.
+                return False, f"sends to {trail.log_group_arn} but the trail is not logging (nothing delivered)"
             # A new integration delivers within minutes; no delivery time yet is not a failure.
             return True, f"sends to {trail.log_group_arn} (no delivery recorded yet)"
         if age > LOG_DELIVERY_MAX_DAYS:
