@@ -149,28 +149,51 @@ def _credential_scope(headers: http.client.HTTPMessage, query: dict[str, list[st
     return UNKNOWN, UNKNOWN
 
 
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    segments: tuple[str, ...]
+    query: tuple[tuple[str, str | None], ...]  # keys the URI and required query members fix
+    headers: tuple[str, ...]  # required header members (CopyObject's x-amz-copy-source)
+    name: str
+
+    @property
+    def specificity(self) -> tuple[int, int, int, int]:
+        literal = sum(not s.startswith("{") for s in self.segments)
+        return (literal, len(self.query), len(self.headers), len(self.segments))
+
+
 class _RestOperations:
-    """Names REST operations the way botocore would send them, from the service model's http bindings."""
+    """Names REST operations the way botocore sends them, from the service model's http bindings."""
 
     def __init__(self, model: Any) -> None:
         self.protocol = str(model.metadata.get("protocol", "rest-json"))
-        self._routes: list[tuple[str, list[str], dict[str, str | None], str, int]] = []
+        routes = []
         for name in model.operation_names:
-            http_spec = model.operation_model(name).http
-            uri = http_spec.get("requestUri", "/")
-            path, _, query = uri.partition("?")
-            segments = [s for s in path.split("/") if s]
-            required: dict[str, str | None] = {}
-            for item in filter(None, query.split("&")):
+            operation = model.operation_model(name)
+            uri = operation.http.get("requestUri", "/")
+            path, _, uri_query = uri.partition("?")
+            query: dict[str, str | None] = {}
+            for item in filter(None, uri_query.split("&")):
                 key, sep, value = item.partition("=")
-                required[key] = value if sep else None
-            literal = sum(not s.startswith("{") for s in segments)
-            self._routes.append((http_spec.get("method", "POST"), segments, required, name, literal))
-        # Most specific first: more literal segments, more required query keys, more segments.
-        self._routes.sort(key=lambda r: (-r[4], -len(r[2]), -len(r[1])))
+                query[key] = value if sep else None
+            headers = []
+            shape = operation.input_shape
+            for member in shape.required_members if shape is not None else ():
+                serialization = shape.members[member].serialization
+                where, wire_name = serialization.get("location"), serialization.get("name", member)
+                if where == "querystring":
+                    query.setdefault(wire_name, None)
+                elif where == "header":
+                    headers.append(wire_name)
+            segments = tuple(s for s in path.split("/") if s)
+            routes.append(
+                _Route(operation.http.get("method", "POST"), segments, tuple(query.items()), tuple(headers), name)
+            )
+        self._routes = sorted(routes, key=lambda r: r.specificity, reverse=True)
 
     @staticmethod
-    def _path_matches(template: list[str], actual: list[str]) -> bool:
+    def _path_matches(template: tuple[str, ...], actual: list[str]) -> bool:
         for index, segment in enumerate(template):
             if segment.startswith("{") and segment.endswith("+}"):
                 return len(actual) > index
@@ -180,14 +203,23 @@ class _RestOperations:
                 return False
         return len(actual) == len(template)
 
-    def operation(self, method: str, path: str, query: dict[str, list[str]]) -> str | None:
+    def operation(
+        self, method: str, path: str, query: dict[str, list[str]], headers: http.client.HTTPMessage
+    ) -> str | None:
         actual = [unquote(s) for s in path.split("/") if s]
-        for route_method, template, required, name, _ in self._routes:
-            if route_method != method or not self._path_matches(template, actual):
-                continue
-            if all(k in query and (v is None or v in query[k]) for k, v in required.items()):
-                return name
-        return None
+        candidates = [
+            route
+            for route in self._routes
+            if route.method == method
+            and self._path_matches(route.segments, actual)
+            and all(k in query and (v is None or v in query[k]) for k, v in route.query)
+        ]
+        # Required headers tell apart operations on the same path (PutObject, CopyObject); when a client
+        # left one out, the best path-and-query match still names the request.
+        for route in candidates:
+            if all(h in headers for h in route.headers):
+                return route.name
+        return candidates[0].name if candidates else None
 
 
 class _Models:
@@ -245,7 +277,7 @@ def classify(method: str, target: str, headers: http.client.HTTPMessage, body: b
     if rest is None:
         protocol = "rest-json" if "json" in headers.get("Content-Type", "") else "rest-xml"
         return RequestInfo(service, f"{method} {path}", region, protocol, method, path)
-    operation = rest.operation(method, path, query) or f"{method} {path}"
+    operation = rest.operation(method, path, query, headers) or f"{method} {path}"
     return RequestInfo(service, operation, region, rest.protocol, method, path)
 
 

@@ -264,6 +264,30 @@ def test_2_3_fails_for_bucket_policy_open_to_everyone(ctx, principal: object) ->
     assert "s3:GetObject" in finding.resources[0].reason
 
 
+def test_2_3_fails_when_condition_does_not_limit_who_may_call(ctx) -> None:
+    bucket = make_bucket("tls-only-logs")
+    make_trail(bucket=bucket)
+    client("s3").put_bucket_policy(
+        Bucket=bucket,
+        Policy=public_policy(bucket, Condition={"Bool": {"aws:SecureTransport": "true"}}),
+    )
+    finding = audit_one(ctx, "2.3")
+    assert finding.status is Status.FAIL
+    assert 'Principal "*"' in finding.resources[0].reason
+
+
+def test_2_3_passes_when_condition_pins_the_calling_account(ctx) -> None:
+    bucket = make_bucket("account-only-logs")
+    make_trail(bucket=bucket)
+    client("s3").put_bucket_policy(
+        Bucket=bucket,
+        Policy=public_policy(bucket, Condition={"StringEquals": {"aws:PrincipalAccount": ACCOUNT_ID}}),
+    )
+    finding = audit_one(ctx, "2.3")
+    assert finding.status is Status.PASS
+    assert statuses(finding) == {f"arn:aws:s3:::{bucket}": Status.PASS}
+
+
 def test_2_3_public_acl_and_policy_neutralised_by_bucket_public_access_block(ctx) -> None:
     bucket = make_bucket("blocked-logs")
     make_trail(bucket=bucket)

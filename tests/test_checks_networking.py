@@ -127,3 +127,14 @@ def test_4_4_lists_peering_routes_for_review(ctx) -> None:
 
 def test_4_4_not_applicable_without_peering(ctx) -> None:
     assert audit_one(ctx, "4.4").status is Status.NOT_APPLICABLE
+
+
+def test_evidence_cites_the_offending_group_even_among_many(ctx) -> None:
+    for n in range(30):
+        group_with(tcp(443, 443), name=f"web-{n}")
+    bad = group_with(tcp(22, 22), name="zz-ssh")
+    finding = audit_one(ctx, "4.1")
+    cited = [e for e in finding.evidence if e.operation == "ec2:DescribeSecurityGroups" and e.region == HOME]
+    assert cited and cited[0].cli == "aws ec2 describe-security-groups --region us-east-1"
+    assert [g["GroupId"] for g in cited[0].response["SecurityGroups"]] == [bad]
+    assert cited[0].response["SecurityGroups"][0]["IpPermissions"][0]["FromPort"] == 22

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from wizard.checks.registry import each_region, register
+from wizard.collectors.cache import cite
 from wizard.collectors.inventory import Inventory
 from wizard.credential_report import CredentialRow
 from wizard.errors import AwsReadError
@@ -30,6 +31,14 @@ def _users(inv: Inventory) -> list[CredentialRow]:
     return [row for row in inv.credential_report() if not row.is_root]
 
 
+def _cite_report_rows(inv: Inventory, builder: FindingBuilder) -> None:
+    """The credential report's evidence: the rows of the users this finding fails (or names, if it fails none)."""
+    named = [r for r in builder.resources if r.status is Status.FAIL] or builder.resources
+    users = {r.id.split(":", 1)[0] for r in named}
+    rows = [row.raw for row in inv.credential_report() if row.user in users or (row.is_root and row.arn in users)]
+    cite("iam:GetCredentialReport", inv.home_region, {"rows": rows, "users_in_report": len(inv.credential_report())})
+
+
 def _root_row(inv: Inventory) -> CredentialRow:
     for row in inv.credential_report():
         if row.is_root:
@@ -47,11 +56,7 @@ def root_account_use(inv: Inventory) -> Finding:
     root = _root_row(inv)
     uses = {"password": root.password_last_used}
     uses.update({f"access key {k.number}": k.last_used for k in root.keys})
-    recent = {
-        what: when
-        for what, when in uses.items()
-        if when and _days_since(when, inv.now) < ROOT_USE_WINDOW_DAYS
-    }
+    recent = {what: when for what, when in uses.items() if when and _days_since(when, inv.now) < ROOT_USE_WINDOW_DAYS}
     builder = FindingBuilder("1.1")
     if recent:
         what, when = max(recent.items(), key=lambda item: item[1])
@@ -64,9 +69,8 @@ def root_account_use(inv: Inventory) -> Finding:
         last = max((w for w in uses.values() if w), default=None)
         seen = f"last used {last:%Y-%m-%d}" if last else "no recorded use"
         builder.passed(root.arn, GLOBAL, f"root not used in the last {ROOT_USE_WINDOW_DAYS} days ({seen})")
-    return builder.build(
-        passed="The root user has not been used recently.", failed="The root user was used recently."
-    )
+    _cite_report_rows(inv, builder)
+    return builder.build(passed="The root user has not been used recently.", failed="The root user was used recently.")
 
 
 @register("1.2", reads=("credential_report",))
@@ -79,6 +83,7 @@ def console_users_have_mfa(inv: Inventory) -> Finding:
             builder.passed(row.user, GLOBAL, "console password with MFA")
         else:
             builder.failed(row.user, GLOBAL, "console password without MFA")
+    _cite_report_rows(inv, builder)
     return builder.build(
         passed="All {total} console users have MFA.",
         failed="{failing} of {total} console users have no MFA.",
@@ -115,6 +120,7 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
                 builder.failed(resource, GLOBAL, text)
             else:
                 builder.passed(resource, GLOBAL, text)
+    _cite_report_rows(inv, builder)
     return builder.build(
         passed="No enabled credential has gone unused for 90 days.",
         failed="{failing} enabled credential(s) unused for 90 days or more.",
@@ -138,6 +144,7 @@ def access_keys_rotated(inv: Inventory) -> Finding:
                 builder.failed(resource, GLOBAL, f"active key last rotated {days} days ago")
             else:
                 builder.passed(resource, GLOBAL, f"active key rotated {days} day(s) ago")
+    _cite_report_rows(inv, builder)
     return builder.build(
         passed="All {total} active access keys were rotated within 90 days.",
         failed="{failing} active access key(s) older than 90 days.",
@@ -157,9 +164,7 @@ def _register_password_rule(
         elif satisfied(policy):
             builder.passed("password-policy", GLOBAL, f"{shown}: {policy.get(shown)!r}")
         else:
-            builder.failed(
-                "password-policy", GLOBAL, f"{shown} is {policy.get(shown)!r}; CIS requires {requirement}"
-            )
+            builder.failed("password-policy", GLOBAL, f"{shown} is {policy.get(shown)!r}; CIS requires {requirement}")
         return builder.build(
             passed=f"The password policy {requirement}.", failed=f"The password policy falls short: {shown}."
         )
@@ -215,9 +220,7 @@ def _summary_flag(control_id: str, inv: Inventory, flag: str, wanted: int, good:
 
 @register("1.12", reads=("account_summary",))
 def no_root_access_key(inv: Inventory) -> Finding:
-    return _summary_flag(
-        "1.12", inv, "AccountAccessKeysPresent", 0, "root has no access key", "root has an access key"
-    )
+    return _summary_flag("1.12", inv, "AccountAccessKeysPresent", 0, "root has no access key", "root has an access key")
 
 
 @register("1.13", reads=("account_summary",))
@@ -238,14 +241,10 @@ def root_hardware_mfa(inv: Inventory) -> Finding:
             or str(d.get("User", {}).get("Arn", "")).endswith(":root")
         ]
         if virtual:
-            builder.failed(
-                "root", GLOBAL, f"root's MFA is a virtual device ({virtual[0].get('SerialNumber')})"
-            )
+            builder.failed("root", GLOBAL, f"root's MFA is a virtual device ({virtual[0].get('SerialNumber')})")
         else:
             builder.passed("root", GLOBAL, "root has MFA and no virtual MFA device: a hardware device")
-    return builder.build(
-        passed="Root uses a hardware MFA device.", failed="Root does not use a hardware MFA device."
-    )
+    return builder.build(passed="Root uses a hardware MFA device.", failed="Root does not use a hardware MFA device.")
 
 
 @register("1.15")
@@ -261,7 +260,20 @@ def security_questions(inv: Inventory) -> Finding:
 @register("1.16", reads=("authorization_details",))
 def policies_only_on_groups_or_roles(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.16")
-    for user in inv.authorization_details().users:
+    users = inv.authorization_details().users
+    with_policies = [u for u in users if u.get("AttachedManagedPolicies") or u.get("UserPolicyList")]
+    cite(
+        "iam:GetAccountAuthorizationDetails",
+        inv.home_region,
+        {
+            "UserDetailList": [
+                {k: u.get(k) for k in ("UserName", "Arn", "AttachedManagedPolicies", "UserPolicyList")}
+                for u in with_policies
+            ],
+            "UsersChecked": len(users),
+        },
+    )
+    for user in users:
         attached = [p["PolicyName"] for p in user.get("AttachedManagedPolicies", [])]
         inline = [p["PolicyName"] for p in user.get("UserPolicyList", [])]
         if attached or inline:
@@ -290,9 +302,7 @@ def contact_details(inv: Inventory) -> Finding:
     if missing:
         builder.failed("contact-information", GLOBAL, f"missing {', '.join(missing)}")
     else:
-        builder.passed(
-            "contact-information", GLOBAL, f"{contact.get('FullName')}, {contact.get('PhoneNumber')}"
-        )
+        builder.passed("contact-information", GLOBAL, f"{contact.get('FullName')}, {contact.get('PhoneNumber')}")
     return builder.build(
         passed="Contact details are set; confirm they are current.", failed="Contact details are incomplete."
     )
@@ -303,14 +313,10 @@ def security_contact(inv: Inventory) -> Finding:
     contact = inv.security_contact()
     builder = FindingBuilder("1.18")
     if contact and contact.get("EmailAddress"):
-        builder.passed(
-            "alternate-contact:SECURITY", GLOBAL, f"{contact.get('Name')} <{contact['EmailAddress']}>"
-        )
+        builder.passed("alternate-contact:SECURITY", GLOBAL, f"{contact.get('Name')} <{contact['EmailAddress']}>")
     else:
         builder.failed("alternate-contact:SECURITY", GLOBAL, "no security alternate contact registered")
-    return builder.build(
-        passed="A security contact is registered.", failed="No security contact is registered."
-    )
+    return builder.build(passed="A security contact is registered.", failed="No security contact is registered.")
 
 
 @register("1.19", regional_reads=("running_instances",))
@@ -334,16 +340,11 @@ def instance_roles(inv: Inventory) -> Finding:
 def support_role(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.20")
     for role in inv.authorization_details().roles:
-        if any(
-            p.get("PolicyArn", "").endswith(SUPPORT_POLICY_SUFFIX)
-            for p in role.get("AttachedManagedPolicies", [])
-        ):
+        if any(p.get("PolicyArn", "").endswith(SUPPORT_POLICY_SUFFIX) for p in role.get("AttachedManagedPolicies", [])):
             builder.passed(role["RoleName"], GLOBAL, "role has AWSSupportAccess attached")
     if not builder.resources:
         builder.failed("AWSSupportAccess", GLOBAL, "no role has the AWSSupportAccess policy attached")
-    return builder.build(
-        passed="{total} role(s) can manage AWS Support cases.", failed="No support role exists."
-    )
+    return builder.build(passed="{total} role(s) can manage AWS Support cases.", failed="No support role exists.")
 
 
 @register("1.21", reads=("credential_report",))
@@ -358,6 +359,7 @@ def no_keys_at_initial_setup(inv: Inventory) -> Finding:
                 builder.failed(resource, GLOBAL, "console user has an active access key that was never used")
             else:
                 builder.passed(resource, GLOBAL, f"key in use (last used {key.last_used:%Y-%m-%d})")
+    _cite_report_rows(inv, builder)
     return builder.build(
         passed="No console user holds an unused access key.",
         failed="{failing} never-used access key(s) held by console users.",
@@ -369,9 +371,24 @@ def no_keys_at_initial_setup(inv: Inventory) -> Finding:
 @register("1.22", reads=("authorization_details",))
 def no_full_admin_policies(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.22")
-    for policy in inv.authorization_details().policies:
-        if not document_grants_full_admin(default_version_document(policy)):
-            continue
+    policies = inv.authorization_details().policies
+    admin = [p for p in policies if document_grants_full_admin(default_version_document(p))]
+    cite(
+        "iam:GetAccountAuthorizationDetails",
+        inv.home_region,
+        {
+            "Policies": [
+                {
+                    "Arn": p.get("Arn"),
+                    "AttachmentCount": p.get("AttachmentCount"),
+                    "DefaultVersionDocument": default_version_document(p),
+                }
+                for p in admin
+            ],
+            "PoliciesChecked": len(policies),
+        },
+    )
+    for policy in admin:
         attachments = int(policy.get("AttachmentCount", 0))
         if attachments:
             builder.failed(policy["Arn"], GLOBAL, f'allows "*" on "*" and is attached {attachments} time(s)')

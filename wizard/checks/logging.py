@@ -17,6 +17,28 @@ PUBLIC_GRANTEES = (
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
 )
 LOG_DELIVERY_MAX_DAYS = 1.0
+# Condition keys that pin who may call, or from where, so an Allow to Principal "*" is not open to
+# everyone (the keys AWS itself treats as making a bucket policy non-public). A condition on anything
+# else (aws:SecureTransport, aws:CurrentTime, ...) leaves the statement public.
+RESTRICTING_CONDITION_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "aws:SourceArn",
+        "aws:SourceAccount",
+        "aws:SourceOwner",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:SourceIp",
+        "aws:PrincipalArn",
+        "aws:PrincipalAccount",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:userid",
+        "aws:username",
+        "s3:DataAccessPointArn",
+        "s3:DataAccessPointAccount",
+    )
+)
 
 
 def _trails(inv: Inventory, builder: FindingBuilder) -> list[Trail]:
@@ -95,6 +117,18 @@ def _is_public_principal(principal: Any) -> bool:
     return False
 
 
+def _condition_restricts_caller(condition: Any) -> bool:
+    """True when a statement's Condition limits the caller by account, organisation, ARN or network."""
+    if not isinstance(condition, dict):
+        return False
+    for operator, block in condition.items():
+        if str(operator).endswith("IfExists") or str(operator) == "Null" or not isinstance(block, dict):
+            continue  # an absent key satisfies these, so they restrict nobody
+        if any(str(key).lower() in RESTRICTING_CONDITION_KEYS for key in block):
+            return True
+    return False
+
+
 def bucket_public_exposure(bucket: BucketFacts, account_block: dict[str, bool] | None) -> list[str]:
     """Why a bucket is publicly readable or writable, after the public access blocks that neutralise it."""
     blocks = [b for b in (bucket.public_access_block, account_block) if b]
@@ -111,7 +145,7 @@ def bucket_public_exposure(bucket: BucketFacts, account_block: dict[str, bool] |
             if (
                 statement.get("Effect") == "Allow"
                 and _is_public_principal(statement.get("Principal"))
-                and not statement.get("Condition")
+                and not _condition_restricts_caller(statement.get("Condition"))
             ):
                 reasons.append(f'bucket policy allows {statement.get("Action")} to everyone (Principal "*")')
     return reasons

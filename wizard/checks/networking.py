@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wizard.checks.registry import each_region, register
+from wizard.collectors.cache import cite
 from wizard.collectors.inventory import Inventory
 from wizard.findings import Finding, FindingBuilder, Status
 
@@ -40,6 +41,10 @@ def offending_permissions(group: dict[str, Any], port: int) -> list[dict[str, An
     return [p for p in group.get("IpPermissions", []) if permission_covers_port(p, port) and world_sources(p)]
 
 
+def _group_identity(group: dict[str, Any]) -> dict[str, Any]:
+    return {key: group.get(key) for key in ("GroupId", "GroupName", "VpcId")}
+
+
 def _describe_permission(permission: dict[str, Any]) -> str:
     protocol = permission.get("IpProtocol")
     if str(protocol) in _ALL:
@@ -56,9 +61,7 @@ def _open_port_check(control_id: str, port: int, service: str, inv: Inventory) -
             bad = offending_permissions(group, port)
             label = f"{group['GroupId']} ({group.get('GroupName', '')})"
             if bad:
-                builder.failed(
-                    group["GroupId"], region, f"{label} allows " + "; ".join(map(_describe_permission, bad))
-                )
+                builder.failed(group["GroupId"], region, f"{label} allows " + "; ".join(map(_describe_permission, bad)))
             else:
                 builder.passed(group["GroupId"], region, f"{label}: {service} ({port}) not open to the world")
     return builder.build(
@@ -82,9 +85,22 @@ def no_world_rdp(inv: Inventory) -> Finding:
 def default_security_group_closed(inv: Inventory) -> Finding:
     builder = FindingBuilder("4.3")
     for region, groups in each_region(inv, inv.security_groups, builder):
-        for group in groups:
-            if group.get("GroupName") != "default":
-                continue
+        defaults = [g for g in groups if g.get("GroupName") == "default"]
+        cite(
+            "ec2:DescribeSecurityGroups",
+            region,
+            {
+                "SecurityGroups": [
+                    {
+                        **_group_identity(g),
+                        "IpPermissions": g.get("IpPermissions", []),
+                        "IpPermissionsEgress": g.get("IpPermissionsEgress", []),
+                    }
+                    for g in defaults
+                ]
+            },
+        )
+        for group in defaults:
             inbound, outbound = len(group.get("IpPermissions", [])), len(group.get("IpPermissionsEgress", []))
             label = f"default group of {group.get('VpcId')}"
             if inbound or outbound:
@@ -109,9 +125,7 @@ def peering_routes_least_access(inv: Inventory) -> Finding:
                 peering = route.get("VpcPeeringConnectionId")
                 if not peering:
                     continue
-                destination = (
-                    route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or "?"
-                )
+                destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or "?"
                 builder.add(
                     f"{table['RouteTableId']}:{destination}",
                     region,

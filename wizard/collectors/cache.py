@@ -6,25 +6,44 @@ import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from wizard.collectors.api import trim_for_evidence
 from wizard.findings import Evidence
 
 T = TypeVar("T")
 
 _current_recorder: ContextVar[list[Evidence] | None] = ContextVar("evidence_recorder", default=None)
+_current_citations: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("evidence_citations", default=None)
 
 
 @contextmanager
 def recording_evidence() -> Iterator[list[Evidence]]:
-    """Within this block, every cached read that is used adds its evidence to the yielded list."""
+    """Within this block, every cached read that is used adds its evidence to the yielded list.
+
+    When the block ends, responses a check narrowed with `cite` replace the full ones.
+    """
     recorded: list[Evidence] = []
+    citations: dict[tuple[str, str], Any] = {}
     token = _current_recorder.set(recorded)
+    cite_token = _current_citations.set(citations)
     try:
         yield recorded
     finally:
         _current_recorder.reset(token)
+        _current_citations.reset(cite_token)
+        for index, evidence in enumerate(recorded):
+            key = (evidence.operation, evidence.region)
+            if key in citations:
+                recorded[index] = replace(evidence, response=citations[key])
+
+
+def cite(operation: str, region: str, response: Any) -> None:
+    """Show, as the evidence of `operation` in `region`, only the part of its response that decided."""
+    citations = _current_citations.get()
+    if citations is not None:
+        citations[(operation, region)] = trim_for_evidence(response)
 
 
 @dataclass
