@@ -130,7 +130,7 @@ class RequestInfo:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One request as it went: times are `time.monotonic()`; outcome is the HTTP status, or "drop"/"off"."""
+    """One request: times are `time.monotonic()` (finished = answer ready); outcome: HTTP status or "drop"."""
 
     info: RequestInfo
     started: float
@@ -504,29 +504,28 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         info = classify(self.command, self.path, self.headers, body)
         pause, fault = proxy._decide(info)
-        outcome: int | str = "drop"
-        try:
-            if pause > 0:
-                time.sleep(pause)
-            if fault is not None and fault.kind == "drop":
-                self.close_connection = True
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            if fault is not None:
-                status, headers, data = error_response(
-                    info, fault.status, fault.code_for(info), fault.message, self.headers.get("Content-Type", "")
-                )
-                self._answer(status, "", headers, data)
-            else:
-                status, reason, headers, data = self._forward(body)
-                self._answer(status, reason, headers, data)
-            outcome = status
-        except OSError:
-            outcome = "off" if not proxy.serving else "client-gone"
+        fault_name = fault.name if fault else None
+        if pause > 0:
+            time.sleep(pause)
+        if fault is not None and fault.kind == "drop":
+            proxy._record(RequestRecord(info, started, time.monotonic(), "drop", fault_name))
             self.close_connection = True
-        finally:
-            proxy._record(RequestRecord(info, started, time.monotonic(), outcome, fault.name if fault else None))
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None:
+            reason = ""
+            status, headers, data = error_response(
+                info, fault.status, fault.code_for(info), fault.message, self.headers.get("Content-Type", "")
+            )
+        else:
+            status, reason, headers, data = self._forward(body)
+        # Recorded before the answer goes out, so a client that has its answer also finds the record.
+        proxy._record(RequestRecord(info, started, time.monotonic(), status, fault_name))
+        try:
+            self._answer(status, reason, headers, data)
+        except OSError:
+            self.close_connection = True  # the client left, or the proxy was switched off meanwhile
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _handle
 

@@ -57,13 +57,17 @@ def _describe_permission(permission: dict[str, Any]) -> str:
 def _open_port_check(control_id: str, port: int, service: str, inv: Inventory) -> Finding:
     builder = FindingBuilder(control_id)
     for region, groups in each_region(inv, inv.security_groups, builder):
+        cited = []
         for group in groups:
             bad = offending_permissions(group, port)
             label = f"{group['GroupId']} ({group.get('GroupName', '')})"
             if bad:
                 builder.failed(group["GroupId"], region, f"{label} allows " + "; ".join(map(_describe_permission, bad)))
+                cited.append({**_group_identity(group), "IpPermissions": bad})
             else:
                 builder.passed(group["GroupId"], region, f"{label}: {service} ({port}) not open to the world")
+        if cited:
+            cite("ec2:DescribeSecurityGroups", region, {"SecurityGroups": cited})
     return builder.build(
         passed=f"No security group opens port {port} to the world ({{total}} checked).",
         failed=f"{{failing}} security group(s) open port {port} ({service}) to 0.0.0.0/0 or ::/0.",
