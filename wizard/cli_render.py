@@ -7,6 +7,7 @@ derived from the call itself and can never drift from it.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from functools import cache
 from typing import Any
@@ -66,8 +67,24 @@ def _option_tokens(name: str, shape: Shape, value: Any) -> list[str]:
     return [option, json.dumps(value, separators=(",", ":"), default=str)]
 
 
+_SHELL_VARIABLE = re.compile(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\})")
+
+
+def shell_quote(token: str) -> str:
+    """Quote one token for bash; `${name}` placeholders stay expandable, everything else is literal."""
+    parts = _SHELL_VARIABLE.split(token)
+    if len(parts) == 1:
+        return shlex.quote(token)
+    return "".join(f'"{part}"' if _SHELL_VARIABLE.fullmatch(part) else shlex.quote(part) for part in parts if part)
+
+
 def render_cli(service: str, operation: str, params: dict[str, Any], region: str | None) -> str:
     """`aws <service> <operation> --param value ... --region R`, each token shell-quoted."""
+    return " ".join(shell_quote(token) for token in cli_tokens(service, operation, params, region))
+
+
+def cli_tokens(service: str, operation: str, params: dict[str, Any], region: str | None) -> list[str]:
+    """The argv of the `aws` command that makes this call."""
     model = operation_model(service, operation)
     members = model.input_shape.members if model.input_shape is not None else {}
     tokens = ["aws", cli_service_name(service), xform_name(operation, "-")]
@@ -77,4 +94,4 @@ def render_cli(service: str, operation: str, params: dict[str, Any], region: str
         tokens += _option_tokens(name, members[name], value)
     if region:
         tokens += ["--region", region]
-    return shlex.join(tokens)
+    return tokens
