@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from wizard.aws_context import MAX_CONCURRENCY, AwsContext, CallerIdentity
@@ -39,13 +39,16 @@ class AuditResult:
     finished_at: datetime
     api_calls: int
     results: list[ControlResult]
-    cancelled: bool = False
+    inventory: Inventory = field(repr=False, compare=False)  # the reads, for fix builders to reuse
 
     def counts(self) -> dict[Status, int]:
         counts = dict.fromkeys(Status, 0)
         for result in self.results:
             counts[result.finding.status] += 1
         return counts
+
+    def finding(self, control_id: str) -> Finding:
+        return next(r.finding for r in self.results if r.control.id == control_id)
 
     def score(self, scored_only: bool = False) -> tuple[int, int]:
         """(passing, total) over the audited controls, or over the scored ones only."""
@@ -117,7 +120,7 @@ def run_audit(
         _run_all(pool, check_jobs, "check", progress, cancel)  # type: ignore[arg-type]
         findings = {check_jobs[f]: f.result() for f in check_jobs}
     results = [ControlResult(c, findings[c.id]) for c in controls]  # type: ignore[index]
-    return AuditResult(identity, regions, started, datetime.now(UTC), ctx.api_calls, results)
+    return AuditResult(identity, regions, started, datetime.now(UTC), ctx.api_calls, results, inventory)
 
 
 def _swallow(function: Callable[..., object], *args: object) -> None:

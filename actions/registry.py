@@ -1,0 +1,68 @@
+"""The registry of fix builders: each turns the audited state into a `Plan` for one or more controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from actions.options import FixOptions
+from wizard.aws_context import CallerIdentity
+from wizard.collectors.inventory import Inventory
+from wizard.plans import Plan, order_plans
+
+
+@dataclass(frozen=True)
+class FixContext:
+    """What a builder may read (the audit's cached inventory) and what the admin decided (options)."""
+
+    inventory: Inventory
+    options: FixOptions
+    identity: CallerIdentity
+
+    @property
+    def home_region(self) -> str:
+        return self.inventory.home_region
+
+    @property
+    def account_id(self) -> str:
+        return self.identity.account_id
+
+    @property
+    def partition(self) -> str:
+        return self.inventory.ctx.partition
+
+
+Builder = Callable[[FixContext], Plan]
+
+
+@dataclass(frozen=True)
+class FixDefinition:
+    plan_id: str
+    control_ids: tuple[str, ...]
+    build: Builder
+    requires: tuple[str, ...] = ()
+
+
+FIXES: dict[str, FixDefinition] = {}
+FIX_FOR_CONTROL: dict[str, str] = {}
+
+
+def register_fix(
+    plan_id: str, control_ids: Iterable[str], requires: tuple[str, ...] = ()
+) -> Callable[[Builder], Builder]:
+    def decorate(build: Builder) -> Builder:
+        definition = FixDefinition(plan_id, tuple(control_ids), build, requires)
+        if plan_id in FIXES:
+            raise ValueError(f"fix {plan_id} registered twice")
+        FIXES[plan_id] = definition
+        for control_id in definition.control_ids:
+            FIX_FOR_CONTROL[control_id] = plan_id
+        return build
+
+    return decorate
+
+
+def build_plans(control_ids: Iterable[str], fix: FixContext) -> list[Plan]:
+    """The plans that fix these controls, each built once, in dependency order."""
+    plan_ids = list(dict.fromkeys(FIX_FOR_CONTROL[c] for c in control_ids if c in FIX_FOR_CONTROL))
+    return order_plans(FIXES[plan_id].build(fix) for plan_id in plan_ids)
