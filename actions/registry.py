@@ -31,6 +31,26 @@ class FixContext:
     def partition(self) -> str:
         return self.inventory.ctx.partition
 
+    @property
+    def caller_user_name(self) -> str | None:
+        """The IAM user running the wizard (arn:aws:iam::1:user/path/NAME), or None for roles and root."""
+        resource = self.identity.arn.split(":", 5)[-1]
+        return resource.rsplit("/", 1)[-1] if resource.startswith("user/") else None
+
+    @property
+    def caller_role_name(self) -> str | None:
+        """The role behind an assumed-role session (arn:aws:sts::1:assumed-role/NAME/session)."""
+        resource = self.identity.arn.split(":", 5)[-1]
+        return resource.split("/")[1] if resource.startswith("assumed-role/") else None
+
+    @property
+    def caller_access_key_id(self) -> str | None:
+        credentials = self.inventory.ctx.session.get_credentials()
+        return credentials.access_key if credentials is not None else None
+
+    def arn(self, service: str, resource: str, region: str = "") -> str:
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
 
 Builder = Callable[[FixContext], Plan]
 

@@ -22,6 +22,7 @@ class FixSelection:
     audit: AuditResult
     plans: list[Plan]  # non-empty plans, in the order they must run
     not_automated: list[tuple[str, str]]  # (control id, why no plan) for failing controls left out
+    refused: list[Plan]  # plans the wizard will not run, each with its reason in `refused`
 
 
 def fixable(control: Control) -> bool:
@@ -64,7 +65,10 @@ def prepare_fixes(
     plan_ids = _with_requirements(list(dict.fromkeys(FIX_FOR_CONTROL[c.id] for c in failing if fixable(c))))
     fix = FixContext(audit.inventory, options, audit.identity)
     plans = [FIXES[plan_id].build(fix) for plan_id in plan_ids]
-    return FixSelection(audit, [p for p in order_plans(plans) if not p.is_empty], not_automated)
+    ordered = order_plans(plans)
+    return FixSelection(
+        audit, [p for p in ordered if not p.is_empty], not_automated, [p for p in ordered if p.refused]
+    )
 
 
 def verify_controls(ctx: AwsContext, plans: list[Plan], regions: list[str]) -> AuditResult:

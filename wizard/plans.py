@@ -145,6 +145,7 @@ class Plan:
     notes: tuple[str, ...] = ()  # what the admin must know (e.g. "confirm the e-mail subscription")
     affected: tuple[str, ...] = ()  # who or what may notice the change (ENIs using a group, users of a policy)
     extra_actions: tuple[str, ...] = field(default=())  # IAM actions needed beyond the calls (e.g. iam:PassRole)
+    refused: str | None = None  # why the wizard will not fix this (e.g. it would remove the caller's own access)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -169,6 +170,7 @@ class Plan:
 
     @property
     def is_empty(self) -> bool:
+        """Nothing to run: already compliant, or refused (then `refused` says why)."""
         return not self.steps
 
     def iam_actions(self) -> tuple[str, ...]:
@@ -186,6 +188,7 @@ class Plan:
             "undo": [s.to_dict() for s in self.undo],
             "notes": list(self.notes),
             "affected": list(self.affected),
+            "refused": self.refused,
         }
 
 

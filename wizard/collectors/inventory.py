@@ -143,6 +143,16 @@ class Inventory:
             ("subscriptions", topic_arn), lambda api: logging.fetch_topic_subscriptions(api, topic_arn)
         )
 
+    def fetch(self, service: str, operation: str, region: str, result_key: str | None = None, **params: Any) -> Any:
+        """Any other read, cached by its arguments: paginated and merged on `result_key` when given.
+
+        For fix builders that need one more fact (a user's access key ids, the ENIs using a group).
+        """
+        key = ("fetch", service, operation, region, result_key, repr(sorted(params.items())))
+        if result_key:
+            return self._read(key, lambda api: api.paginate(service, operation, region, result_key, **params))
+        return self._read(key, lambda api: api.call(service, operation, region, **params) or {})
+
     def all_trails(self) -> list[logging.Trail]:
         """Every trail of the audited regions (each read in its home region)."""
         return [trail for region in self.regions for trail in self.trails(region)]
