@@ -1,0 +1,147 @@
+"""2.5: AWS Config recording all resources in every audited region (global resources in the home region)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.fixes.aws_resources import policy_json, private_bucket_steps, role_exists
+from actions.registry import FixContext, register_fix
+from wizard.errors import AwsReadError
+from wizard.plans import ApiCall, Plan
+
+CONFIG_ROLE = "AWSServiceRoleForConfig"
+_ROLE_PATH = "role/aws-service-role/config.amazonaws.com/" + CONFIG_ROLE
+
+
+def _service_linked_role_exists(fix: FixContext) -> bool:
+    """Recognised by its path, which AWS fixes for the service (the role name's case varies in emulators)."""
+    return role_exists(fix, CONFIG_ROLE) or any(
+        r.get("Path") == "/aws-service-role/config.amazonaws.com/" for r in fix.inventory.authorization_details().roles
+    )
+
+
+def config_bucket(fix: FixContext) -> str:
+    return fix.options.name(f"config-{fix.account_id}")
+
+
+def config_bucket_policy(fix: FixContext, bucket: str) -> str:
+    source = {"StringEquals": {"aws:SourceAccount": fix.account_id}}
+    bucket_arn = f"arn:{fix.partition}:s3:::{bucket}"
+    service = {"Service": "config.amazonaws.com"}
+    return policy_json(
+        {
+            "Sid": "ConfigAclCheck",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+            "Condition": source,
+        },
+        {
+            "Sid": "ConfigListCheck",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": "s3:ListBucket",
+            "Resource": bucket_arn,
+            "Condition": source,
+        },
+        {
+            "Sid": "ConfigDelivery",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/AWSLogs/{fix.account_id}/Config/*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": fix.account_id, "s3:x-amz-acl": "bucket-owner-full-control"}
+            },
+        },
+    )
+
+
+def _region_steps(fix: FixContext, region: str, record_global: bool, bucket: str) -> list[ApiCall]:
+    state = fix.inventory.config_state(region)
+    recorder: dict[str, Any] = state.recorders[0] if state.recorders else {}
+    name = recorder.get("name", "default")
+    status = next((s for s in state.statuses if s.get("name") == name), {})
+    group = recorder.get("recordingGroup", {})
+    wants_global = record_global or bool(group.get("includeGlobalResourceTypes"))
+    steps: list[ApiCall] = []
+    if not recorder or not group.get("allSupported") or wants_global != bool(group.get("includeGlobalResourceTypes")):
+        steps.append(
+            ApiCall(
+                f"recorder-{region}",
+                "config",
+                "PutConfigurationRecorder",
+                {
+                    "ConfigurationRecorder": {
+                        "name": name,
+                        "roleARN": recorder.get("roleARN") or fix.arn("iam", _ROLE_PATH),
+                        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": wants_global},
+                    }
+                },
+                region,
+                f"record all supported resources in {region}" + (" and global (IAM) ones" if wants_global else ""),
+            )
+        )
+    channels = fix.inventory.fetch("config", "DescribeDeliveryChannels", region).get("DeliveryChannels", [])
+    if not channels:
+        steps.append(
+            ApiCall(
+                f"channel-{region}",
+                "config",
+                "PutDeliveryChannel",
+                {"DeliveryChannel": {"name": "default", "s3BucketName": bucket}},
+                region,
+                f"deliver {region}'s configuration history to s3://{bucket}",
+            )
+        )
+    if not status.get("recording") or str(status.get("lastStatus", "")).upper() == "FAILURE":
+        steps.append(
+            ApiCall(
+                f"start-{region}",
+                "config",
+                "StartConfigurationRecorder",
+                {"ConfigurationRecorderName": name},
+                region,
+                f"start recording in {region}",
+            )
+        )
+    return steps
+
+
+@register_fix("aws-config", ("2.5",))
+def config_plan(fix: FixContext) -> Plan:
+    title = "AWS Config recording in every region"
+    regions = fix.inventory.regions
+    try:
+        records_global = any(
+            r.get("recordingGroup", {}).get("includeGlobalResourceTypes")
+            for region in regions
+            for r in fix.inventory.config_state(region).recorders
+        )
+        bucket = config_bucket(fix)
+        steps: list[ApiCall] = []
+        for region in regions:
+            steps += _region_steps(fix, region, not records_global and region == fix.home_region, bucket)
+        if steps and not _service_linked_role_exists(fix):
+            steps.insert(
+                0,
+                ApiCall(
+                    "service-role",
+                    "iam",
+                    "CreateServiceLinkedRole",
+                    {"AWSServiceName": "config.amazonaws.com"},
+                    fix.home_region,
+                    "create AWS Config's service-linked role",
+                ),
+            )
+        if any(s.operation == "PutDeliveryChannel" for s in steps):
+            steps[0:0] = private_bucket_steps(
+                fix, "config", bucket, fix.home_region, config_bucket_policy(fix, bucket), "AWS Config delivery"
+            )
+    except AwsReadError as error:
+        return Plan("aws-config", ("2.5",), title, (), refused=f"cannot read AWS Config's state: {error.reason}")
+    notes = ("AWS Config bills per configuration item recorded.",) if steps else ()
+    return Plan(
+        "aws-config", ("2.5",), title, tuple(steps), notes=notes, extra_actions=("iam:PassRole",) if steps else ()
+    )
