@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from actions.options import FixOptions
 from wizard.aws_context import CallerIdentity
 from wizard.collectors.inventory import Inventory
+from wizard.findings import Finding, Status
 from wizard.plans import Plan, order_plans
 
 
@@ -18,6 +19,11 @@ class FixContext:
     inventory: Inventory
     options: FixOptions
     identity: CallerIdentity
+    findings: Mapping[str, Finding] = field(default_factory=dict)  # the audit's verdicts, by control id
+
+    def failing(self, control_ids: Iterable[str]) -> list[str]:
+        """The controls among `control_ids` that the audit found failing."""
+        return [c for c in control_ids if c in self.findings and self.findings[c].status is Status.FAIL]
 
     @property
     def home_region(self) -> str:

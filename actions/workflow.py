@@ -53,22 +53,22 @@ def prepare_fixes(
     """
     catalog = load_catalog()
     chosen = controls if controls is not None else list(catalog)
-    required_controls = {
-        c
-        for plan_id in _with_requirements([FIX_FOR_CONTROL[c.id] for c in chosen if fixable(c)])
-        for c in FIXES[plan_id].control_ids
+    chosen_ids = {c.id for c in chosen}
+    own_plans = list(dict.fromkeys(FIX_FOR_CONTROL[c.id] for c in chosen if fixable(c)))
+    prerequisite_controls = {
+        c for plan_id in _with_requirements(own_plans) if plan_id not in own_plans for c in FIXES[plan_id].control_ids
     }
-    to_audit = [c for c in catalog if c in chosen or c.id in required_controls]
+    to_audit = [c for c in catalog if c.id in chosen_ids | prerequisite_controls]
     audit = run_audit(ctx, to_audit, regions)
-    failing = [r.control for r in audit.results if r.finding.status is Status.FAIL and r.control in chosen]
+    failing = [r.control for r in audit.results if r.finding.status is Status.FAIL and r.control.id in chosen_ids]
     not_automated = [(c.id, f"fix is {c.fix}: see its checklist") for c in failing if not fixable(c)]
     plan_ids = _with_requirements(list(dict.fromkeys(FIX_FOR_CONTROL[c.id] for c in failing if fixable(c))))
-    fix = FixContext(audit.inventory, options, audit.identity)
+    # A group plan (3.x) fixes only the chosen controls of its group; prerequisites only what they must.
+    findings = {r.control.id: r.finding for r in audit.results}
+    fix = FixContext(audit.inventory, options, audit.identity, findings)
     plans = [FIXES[plan_id].build(fix) for plan_id in plan_ids]
     ordered = order_plans(plans)
-    return FixSelection(
-        audit, [p for p in ordered if not p.is_empty], not_automated, [p for p in ordered if p.refused]
-    )
+    return FixSelection(audit, [p for p in ordered if not p.is_empty], not_automated, [p for p in ordered if p.refused])
 
 
 def verify_controls(ctx: AwsContext, plans: list[Plan], regions: list[str]) -> AuditResult:
