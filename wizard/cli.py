@@ -8,10 +8,13 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from wizard import __version__
 from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
+
+if TYPE_CHECKING:
+    from wizard.aws_context import AwsSettings
 
 PROG = "cis-wizard"
 
@@ -46,10 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--output", help="write the report to FILE instead of standard output")
     audit.add_argument("--controls", help="controls to audit: 1.5,3.*,2.1-2.3 (default: all 49)")
 
+    from wizard.cli_fix import add_fix_arguments
+
+    plan = commands.add_parser("plan", help="print the fix plans of failing controls (no change is made)")
+    _add_common(plan, suppress=True)
+    add_fix_arguments(plan)
+    plan.add_argument("--format", choices=("sh", "json"), default="sh", help="sh: a runnable bash script")
+    plan.add_argument("--output", help="write the plans to FILE")
+
+    apply = commands.add_parser("apply", help="apply fix plans, asking before each (default No)")
+    _add_common(apply, suppress=True)
+    add_fix_arguments(apply)
+    apply.add_argument("--yes", action="store_true", help="apply without asking (for scripts)")
+    apply.add_argument("--dry-run", action="store_true", help="show what would be done; change nothing")
+
     for name, text in (
         ("demo", "the wizard against the built-in sandbox account"),
-        ("plan", "print fix plans"),
-        ("apply", "apply fix plans"),
         ("checklist", "a guided checklist in a plain terminal"),
         ("log", "show, verify or export the audit log"),
         ("sandbox", "serve the sandbox account on 127.0.0.1"),
@@ -64,7 +79,7 @@ def _not_yet(args: argparse.Namespace) -> int:
     raise UsageError(f"`{PROG} {args.command}` is not available yet in this version ({__version__}).")
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def aws_settings(args: argparse.Namespace) -> AwsSettings:
     from wizard.aws_context import AwsSettings
 
     return AwsSettings(
@@ -101,7 +116,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     if args.output and Path(args.output).is_dir():
         raise UsageError(f"--output {args.output} is a directory.")
-    ctx = AwsContext(_settings(args))
+    ctx = AwsContext(aws_settings(args))
     ctx.identity()
     regions = ctx.resolve_regions()
     with stderr_progress(len(controls), regions) as progress:
@@ -123,7 +138,23 @@ def run_audit_command(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r.finding.status in bad for r in result.results) else EXIT_OK
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"audit": run_audit_command}
+def run_plan_command(args: argparse.Namespace) -> int:
+    from wizard.cli_fix import run_plan_command as run
+
+    return run(args)
+
+
+def run_apply_command(args: argparse.Namespace) -> int:
+    from wizard.cli_fix import run_apply_command as run
+
+    return run(args)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "audit": run_audit_command,
+    "plan": run_plan_command,
+    "apply": run_apply_command,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

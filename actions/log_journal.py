@@ -1,0 +1,86 @@
+"""The executor's journal in production: every call's intent and result in the account's audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from wizard.audit_log.records import Kind
+from wizard.audit_log.writer import AuditLog, CallToken
+from wizard.cli_render import render_cli
+from wizard.executor import StepOutcome, StepStatus
+from wizard.findings import Finding
+from wizard.plans import ApiCall, Plan
+
+
+class AuditLogJournal:
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+        self._tokens: dict[str, CallToken] = {}
+
+    def intent(self, plan: Plan, step: ApiCall, params: dict[str, Any]) -> str:
+        token = self.log.call_intent(
+            {
+                "service": step.service,
+                "operation": step.operation,
+                "region": step.region,
+                "params": params,
+                "cli": render_cli(step.service, step.operation, params, step.region),
+                "purpose": step.purpose,
+                "risk": step.risk.value,
+                "plan": plan.id,
+                "step": step.id,
+            },
+            control_id=plan.control_ids[0] if plan.control_ids else None,
+        )
+        self._tokens[token.call_id] = token
+        return token.call_id
+
+    def result(self, token: str, outcome: StepOutcome) -> None:
+        call = self._tokens.pop(token)
+        if outcome.status is StepStatus.DONE:
+            self.log.call_result(call, "ok", response=outcome.response)
+            return
+        error = ClientError(
+            {"Error": {"Code": outcome.error_code or "Error", "Message": outcome.message or ""}}, outcome.step.operation
+        )
+        self.log.call_result(call, "error", error=error)
+
+
+def record_plan(log: AuditLog, plan: Plan, findings: dict[str, Finding]) -> None:
+    """The plan as shown, with the evidence it was built from (the auditor's "before")."""
+    evidence = {
+        c: {
+            "status": findings[c].status.value,
+            "summary": findings[c].summary,
+            "evidence": [e.to_dict() for e in findings[c].evidence],
+        }
+        for c in plan.control_ids
+        if c in findings
+    }
+    log.record(
+        Kind.PLAN,
+        {"plan": plan.to_dict(), "before": evidence},
+        control_id=plan.control_ids[0] if plan.control_ids else None,
+    )
+
+
+def record_confirm(log: AuditLog, plan: Plan, answer: str, how: str) -> None:
+    log.record(
+        Kind.CONFIRM,
+        {"plan": plan.id, "answer": answer, "how": how},
+        control_id=plan.control_ids[0] if plan.control_ids else None,
+    )
+
+
+def record_verify(log: AuditLog, control_id: str, finding: Finding) -> None:
+    log.record(
+        Kind.VERIFY,
+        {
+            "status": finding.status.value,
+            "summary": finding.summary,
+            "resources": [r.to_dict() for r in finding.resources],
+        },
+        control_id=control_id,
+    )
