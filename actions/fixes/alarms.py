@@ -87,7 +87,7 @@ def alarms_plan(fix: FixContext) -> Plan:
         notes.append(f"Reuses {topic_arn}, which already has a confirmed subscriber.")
     for control_id in failing:
         metric = METRIC_NAMES[control_id]
-        name = fix.options.name(f"cis-{control_id.replace('.', '-')}-{metric}")
+        name = fix.options.name(f"{control_id.replace('.', '-')}-{metric}")
         steps += [
             ApiCall(
                 f"filter-{control_id}",
