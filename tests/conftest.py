@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
+import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from wizard.aws_context import AwsContext, AwsSettings
 from wizard.sandbox.root_account import RootAccountState, seed_root_account
@@ -57,3 +63,43 @@ def seed_root(aws: None):  # type: ignore[no-untyped-def]
         seed_root_account(ACCOUNT_ID, state or RootAccountState())
 
     return seed
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One moto server on 127.0.0.1 for the tests that run the command line in a subprocess."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def endpoint(moto_endpoint: str) -> Iterator[str]:
+    """A clean account per test: reset moto, then seed root's credential-report row and MFA flag."""
+    import requests
+
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    boto3.client("iam", endpoint_url=moto_endpoint, region_name=HOME).get_account_summary()
+    seed_root_account(ACCOUNT_ID, RootAccountState(mfa_enabled=True))
+    yield moto_endpoint
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m wizard ARGS` in a subprocess; the audit log's key goes to a 0600 file (no keyring here)."""
+    full_env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+        input=input,
+    )

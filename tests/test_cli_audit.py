@@ -5,52 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from tests.conftest import ACCOUNT_ID
+from tests.conftest import (
+    ACCOUNT_ID,
+    run_cli,
+)
 from wizard.catalog import load_catalog
-from wizard.sandbox.root_account import RootAccountState, seed_root_account
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    try:
-        yield url
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def endpoint(moto_endpoint: str) -> Iterator[str]:
-    """A clean account per test: reset moto, then seed root's row."""
-    import requests
-
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
-    boto3.client("iam", endpoint_url=moto_endpoint, region_name="us-east-1").get_account_summary()
-    seed_root_account(ACCOUNT_ID, RootAccountState(mfa_enabled=True))
-    yield moto_endpoint
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args], capture_output=True, text=True, env=full_env, timeout=120
-    )
 
 
 def test_json_audit_of_all_regions_reports_all_49_controls_in_order(endpoint: str, tmp_path: Path) -> None:
