@@ -63,16 +63,40 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--yes", action="store_true", help="apply without asking (for scripts)")
     apply.add_argument("--dry-run", action="store_true", help="show what would be done; change nothing")
 
+    demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
+    _add_common(demo, suppress=True)
+
     for name, text in (
-        ("demo", "the wizard against the built-in sandbox account"),
         ("checklist", "a guided checklist in a plain terminal"),
-        ("log", "show, verify or export the audit log"),
         ("sandbox", "serve the sandbox account on 127.0.0.1"),
     ):
         sub = commands.add_parser(name, help=text)
         _add_common(sub, suppress=True)
         sub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    _add_log_parser(commands)
     return parser
+
+
+def _add_log_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    log = commands.add_parser("log", help="show, verify or export the audit log")
+    _add_common(log, suppress=True)
+    actions = log.add_subparsers(dest="log_command", parser_class=_Parser, metavar="ACTION", required=True)
+    verify = actions.add_parser("verify", help="check the hash chain and every HMAC (exit 0 intact, 3 tampered)")
+    verify.add_argument("--format", choices=("text", "json"), default="text")
+    show = actions.add_parser("show", help="list records: time, who, kind, control, outcome")
+    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument("--control", help="only these controls: 1.5,3.*")
+    show.add_argument("--kind", help="only these kinds: call,result,...")
+    export = actions.add_parser("export", help="a report for auditors of a session or a date range")
+    export.add_argument("--format", choices=("md", "html", "json"), default="md")
+    export.add_argument("--output", help="write the report to FILE instead of standard output")
+    for sub in (verify, show, export):
+        _add_common(sub, suppress=True)
+        sub.add_argument("--account", help="AWS account id of the log (default: from --log, or the AWS identity)")
+    for sub in (show, export):
+        sub.add_argument("--since", help="from this UTC date or time (2025-05-01, 2025-05-01T14:30)")
+        sub.add_argument("--until", help="before this UTC time; a date alone includes that day")
+        sub.add_argument("--session", help="one session: its id, a unique prefix of it, or 'last'")
 
 
 def _not_yet(args: argparse.Namespace) -> int:
@@ -150,20 +174,49 @@ def run_apply_command(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def run_log_command(args: argparse.Namespace) -> int:
+    from wizard.audit_log.commands import run_log
+
+    def identify() -> str:
+        from wizard.aws_context import AwsContext
+
+        return AwsContext(aws_settings(args)).identity().account_id
+
+    return run_log(args, identify)
+
+
+def run_tui_command(args: argparse.Namespace) -> int:
+    """The Textual wizard against the configured account (or, for `demo`, the sandbox)."""
+    from screens.app import WizardApp
+
+    log_path = Path(args.log) if getattr(args, "log", None) else None
+    if getattr(args, "command", None) == "demo":
+        app = WizardApp(sandbox_starter=start_sandbox_lazily, log_path=log_path, start_with_sandbox=True)
+    else:
+        app = WizardApp(aws_settings(args), sandbox_starter=start_sandbox_lazily, log_path=log_path)
+    app.run()
+    return EXIT_OK
+
+
+def start_sandbox_lazily() -> object:
+    from wizard.sandbox import start_sandbox
+
+    return start_sandbox("fresh")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": run_tui_command,
     "audit": run_audit_command,
     "plan": run_plan_command,
     "apply": run_apply_command,
+    "log": run_log_command,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
-    command = COMMANDS.get(args.command, _not_yet)
+    command = COMMANDS.get(args.command, _not_yet) if args.command else run_tui_command
     try:
         return command(args)
     except WizardError as error:

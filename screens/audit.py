@@ -1,0 +1,100 @@
+"""Audit: live progress of the reads (by region) and the checks (by section); Esc cancels."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
+
+from screens.widgets import top_bar, wizard_app
+from wizard.audit import AuditCancelled, AuditProgress
+
+
+class AuditScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel the audit", id="cancel")]
+
+    @dataclass
+    class Progressed(Message):
+        """Posted from the audit thread; each one replaces the last on screen."""
+
+        step: AuditProgress
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cancel = threading.Event()
+        self._regions_done: Counter[str] = Counter()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from top_bar()
+        yield Static("Auditing all 49 controls…", classes="title")
+        yield Static("Reading the account", id="read-label")
+        yield ProgressBar(id="read-progress", show_eta=False)
+        yield Static("Checking controls", id="check-label")
+        yield ProgressBar(id="check-progress", show_eta=False)
+        yield Static("", id="audit-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._run()
+
+    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
+    def _run(self) -> None:
+        session = wizard_app(self).session
+        assert session is not None
+        try:
+            session.run_audit(progress=lambda step: self.post_message(self.Progressed(step)), cancel=self._cancel)
+        except AuditCancelled:
+            self.app.call_from_thread(self._cancelled)
+            return
+        except Exception as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._finished)
+
+    def on_audit_screen_progressed(self, message: Progressed) -> None:
+        step = message.step
+        bar = self.query_one("#read-progress" if step.phase == "read" else "#check-progress", ProgressBar)
+        bar.update(total=step.total, progress=step.done)
+        if step.phase == "read":
+            region = step.label.rsplit(" ", 1)[-1]
+            self._regions_done[region] += 1
+            self.query_one("#read-label", Static).update(
+                f"Reading the account: {step.done}/{step.total} reads, {len(self._regions_done)} region(s) started"
+            )
+            self.query_one("#audit-detail", Static).update(f"last: {step.label}")
+        else:
+            section = step.label.split(".", 1)[0]
+            self.query_one("#check-label", Static).update(
+                f"Checking controls: {step.done}/{step.total} (section {section})"
+            )
+
+    def action_cancel(self) -> None:
+        self._cancel.set()
+        self.query_one("#audit-detail", Static).update("Cancelling…")
+
+    def _cancelled(self) -> None:
+        self.notify("Audit cancelled. Nothing was changed.")
+        self.app.pop_screen()
+
+    def _failed(self, error: Exception) -> None:
+        self.query_one("#audit-detail", Static).update(f"The audit stopped: {type(error).__name__}: {error}")
+
+    def _finished(self) -> None:
+        from screens.overview import OverviewScreen
+
+        app = wizard_app(self)
+        if isinstance(app.screen_stack[-2] if len(app.screen_stack) > 1 else None, OverviewScreen):
+            app.pop_screen()
+            overview = app.screen
+            if isinstance(overview, OverviewScreen):
+                overview.refresh_rows()
+            return
+        app.switch_screen(OverviewScreen())

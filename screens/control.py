@@ -1,0 +1,263 @@
+"""Control: why it matters, the evidence, the exact calls of the fix; Apply, Skip (a waiver) or Next."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.validation import Function
+from textual.widgets import Button, Footer, Header, Input, Label, Markdown, Static, TabbedContent, TabPane
+
+from screens.session import ControlFix
+from screens.widgets import status_text, top_bar, wizard_app
+from wizard.catalog import load_catalog
+from wizard.findings import Finding, Status
+from wizard.plans import Plan
+
+# Answers a plan may need before it can be built: plan id -> (option field, label, validator).
+EMAIL_INPUT = ("alarm_endpoint", "E-mail address the alarms notify", "email")
+NEEDED_INPUTS = {"cis-alarms": (EMAIL_INPUT,)}
+
+
+def _valid_email(value: str) -> bool:
+    from actions.options import validate_email
+    from wizard.errors import UsageError
+
+    try:
+        validate_email(value)
+    except UsageError:
+        return False
+    return True
+
+
+def plan_commands(plans: list[Plan]) -> str:
+    lines: list[str] = []
+    for plan in plans:
+        lines.append(f"# {', '.join(plan.control_ids)}: {plan.title} (risk: {plan.risk.value})")
+        for step in plan.steps:
+            lines.append(f"# {step.purpose} [{step.risk.value}]")
+            lines.append(step.cli())
+        lines.append("")
+    return "\n".join(lines)
+
+
+class ControlScreen(Screen[None]):
+    BINDINGS = [
+        Binding("a", "apply", "Apply", id="apply"),
+        Binding("k", "skip", "Skip (waive)", id="skip"),
+        Binding("n", "next", "Next failing", id="next"),
+        Binding("j", "toggle_json", "Commands/JSON", id="toggle-json"),
+        Binding("v", "verify", "Verify now", id="verify"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+    PALETTE = (
+        ("apply", "Apply this fix", "Preview the calls, confirm, run them"),
+        ("verify", "Verify this control now", "Run its check again"),
+        ("toggle_json", "Show the plan as JSON / as commands", "Switch how the fix is shown"),
+    )
+
+    def __init__(self, control_id: str) -> None:
+        super().__init__()
+        self.control = load_catalog().get(control_id)
+        self.fix: ControlFix | None = None
+        self.show_json = False
+        self.preview = ""  # exactly the text of the plan shown (commands or JSON)
+
+    def compose(self) -> ComposeResult:
+        control = self.control
+        yield Header()
+        yield from top_bar()
+        yield Static(id="control-title", classes="title")
+        with TabbedContent(initial="tab-fix", id="control-tabs"):
+            with TabPane("Fix", id="tab-fix"), VerticalScroll():
+                yield Static("Reading this control's current state…", id="fix-status")
+                yield Label("", id="input-label")
+                yield Input(id="fix-input", validators=[Function(_valid_email, "not a valid e-mail address")])
+                yield Static(id="plan-view")
+                with Horizontal(classes="buttons"):
+                    yield Button("Apply…", variant="primary", id="apply", disabled=True)
+                    yield Button("Skip (waive)…", id="skip")
+                    yield Button("Next failing", id="next")
+            with TabPane("Evidence", id="tab-evidence"), VerticalScroll():
+                yield Static("", id="evidence")
+            with TabPane("Why", id="tab-why"), VerticalScroll():
+                yield Markdown(
+                    f"## {control.id} {control.title}\n\nLevel {control.level}, "
+                    f"{'scored' if control.scored else 'not scored'}. Fix: **{control.fix}**.\n\n"
+                    f"### Description\n\n{control.description}\n\n### Rationale\n\n{control.rationale}\n\n"
+                    f"### The benchmark's remediation\n\n```\n{control.remediation}\n```"
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_title()
+        self.query_one("#fix-input", Input).display = False
+        self.query_one("#input-label", Label).display = False
+        self._prepare()
+
+    def _show_title(self) -> None:
+        session = wizard_app(self).session
+        status = session.status(self.control.id) if session else None
+        title = Text(f"{self.control.id}  {self.control.title}  ")
+        title.append_text(status_text(status))
+        if session and self.control.id in session.waivers:
+            title.append(f"  waived: {session.waivers[self.control.id]}", style="yellow")
+        self.query_one("#control-title", Static).update(title)
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def _prepare(self) -> None:
+        session = wizard_app(self).session
+        assert session is not None
+        try:
+            fix = session.prepare_fix(self.control.id)
+        except Exception as error:
+            self.app.call_from_thread(self._say, f"Could not read this control: {type(error).__name__}: {error}")
+            return
+        self.app.call_from_thread(self._show, fix)
+
+    def _say(self, text: str) -> None:
+        self.query_one("#fix-status", Static).update(text)
+
+    def _show(self, fix: ControlFix) -> None:
+        self.fix = fix
+        self._show_title()
+        self._show_evidence(fix.finding)
+        self._show_plan()
+
+    def _show_evidence(self, finding: Finding) -> None:
+        lines = Text()
+        lines.append(f"{finding.status.value}: {finding.summary}\n\n", style="bold")
+        for resource in finding.resources:
+            lines.append_text(status_text(resource.status))
+            lines.append(f"  {resource.id} ({resource.region}): {resource.reason}\n")
+        for evidence in finding.evidence:
+            lines.append(f"\n{evidence.operation} in {evidence.region}\n", style="bold cyan")
+            lines.append(f"$ {evidence.cli}\n", style="green")
+            lines.append(json.dumps(evidence.response, indent=2, default=str)[:4000] + "\n")
+        self.query_one("#evidence", Static).update(lines)
+
+    def _show_plan(self) -> None:
+        fix = self.fix
+        assert fix is not None
+        apply_button = self.query_one("#apply", Button)
+        plan_view = self.query_one("#plan-view", Static)
+        needed = [field for plan in fix.refused for field in NEEDED_INPUTS.get(plan.id, ())]
+        self.query_one("#fix-input", Input).display = bool(needed)
+        self.query_one("#input-label", Label).display = bool(needed)
+        if needed:
+            self.query_one("#input-label", Label).update(needed[0][1] + " (Enter to use it)")
+        if fix.finding.status is Status.PASS:
+            self._say("This control passes. Nothing to do.")
+        elif self.control.fix != "auto":
+            self._say(
+                f"No API can fix this control: it is {self.control.fix}. The benchmark's steps are under "
+                "'Why'; press v to verify once done."
+            )
+        elif fix.plans:
+            calls = sum(len(p.steps) for p in fix.plans)
+            self._say(
+                f"{fix.finding.status.value}: {fix.finding.summary}\nThe fix makes {calls} call(s). "
+                "Review them, then Apply."
+            )
+        else:
+            reasons = "; ".join(p.refused or "" for p in fix.refused) or "nothing can be planned right now"
+            self._say(f"{fix.finding.status.value}: {fix.finding.summary}\nNo plan: {reasons}")
+        apply_button.disabled = not fix.plans
+        if not fix.plans:
+            self.preview = ""
+            plan_view.update("")
+        elif self.show_json:
+            self.preview = json.dumps([p.to_dict() for p in fix.plans], indent=2)
+            plan_view.update(Syntax(self.preview, "json", word_wrap=True, background_color="default"))
+        else:
+            extras = Text()
+            for plan in fix.plans:
+                for item in plan.affected:
+                    extras.append(f"Affected: {item}\n", style="yellow")
+                for note in plan.notes:
+                    extras.append(f"Note: {note}\n", style="cyan")
+            self.preview = plan_commands(fix.plans)
+            plan_view.update(Syntax(self.preview, "bash", word_wrap=True, background_color="default"))
+            if extras:
+                self._say(str(self.query_one("#fix-status", Static).render()) + "\n" + extras.plain)
+
+    @on(Input.Submitted, "#fix-input")
+    def _input_given(self, event: Input.Submitted) -> None:
+        if event.validation_result is not None and not event.validation_result.is_valid:
+            self.notify("That is not a valid e-mail address.", severity="error")
+            return
+        session = wizard_app(self).session
+        assert session is not None
+        session.options = dataclasses.replace(
+            session.options, alarm_endpoint=event.value.strip(), alarm_protocol="email"
+        )
+        self._say("Planning with that address…")
+        self._prepare()
+
+    def action_toggle_json(self) -> None:
+        self.show_json = not self.show_json
+        if self.fix is not None:
+            self._show_plan()
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        if self.fix is None or not self.fix.plans:
+            return
+        from screens.confirm import ConfirmScreen
+
+        session = wizard_app(self).session
+        assert session is not None
+        plans = self.fix.plans
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                from screens.apply import ApplyScreen
+
+                self.app.push_screen(ApplyScreen(self.control.id, plans))
+            else:
+                session.record_cancel(plans)
+                self.notify("Cancelled. No changes were made.")
+
+        self.app.push_screen(ConfirmScreen(plans, session.account_id), confirmed)
+
+    @on(Button.Pressed, "#skip")
+    def action_skip(self) -> None:
+        from screens.waiver import WaiverScreen
+
+        def waived(reason: str | None) -> None:
+            if reason:
+                self._show_title()
+                self.action_next()
+
+        self.app.push_screen(WaiverScreen(self.control.id), waived)
+
+    @on(Button.Pressed, "#next")
+    def action_next(self) -> None:
+        session = wizard_app(self).session
+        assert session is not None
+        ids = [c.id for c in load_catalog()]
+        start = ids.index(self.control.id)
+        for control_id in ids[start + 1 :] + ids[:start]:
+            if session.status(control_id) is Status.FAIL and control_id not in session.waivers:
+                self.app.switch_screen(ControlScreen(control_id))
+                return
+        self.notify("No other failing control.")
+        self.app.pop_screen()
+
+    def action_verify(self) -> None:
+        self._say("Checking again…")
+        self._prepare()
+
+    def on_screen_resume(self) -> None:
+        if self.fix is not None:
+            self._prepare()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,136 @@
+"""Overview: every control with its status and fix; filter; the score before and after; open a control."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Select, Static
+
+from screens.widgets import status_text, top_bar, wizard_app
+from wizard.catalog import load_catalog
+from wizard.findings import Status
+
+ANY = "any"
+
+
+class OverviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "next_failing", "Next failing", id="next-failing"),
+        Binding("f", "only_failing", "Only failing", id="only-failing"),
+        Binding("l", "log", "Audit log", id="log"),
+        Binding("s", "summary", "Summary", id="summary"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+    PALETTE = (
+        ("next_failing", "Next failing control", "Open the next control that fails"),
+        ("only_failing", "Show only failing controls", "Filter the table to FAIL"),
+    )
+
+    def compose(self) -> ComposeResult:
+        catalog = load_catalog()
+        yield Header()
+        yield from top_bar()
+        yield Static("", id="score")
+        with Horizontal(id="filters"):
+            yield Select([(s.value, s.value) for s in Status], prompt="Status: any", id="filter-status")
+            yield Select(
+                [(f"{k}. {v}", k) for k, v in catalog.sections.items()], prompt="Section: any", id="filter-section"
+            )
+            yield Select([("Level 1", 1), ("Level 2", 2)], prompt="Level: any", id="filter-level")
+        yield DataTable(id="controls", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#controls", DataTable)
+        table.add_column("ID", key="id", width=5)
+        table.add_column("Control", key="title")
+        table.add_column("Lvl", key="level", width=3)
+        table.add_column("Status", key="status", width=7)
+        table.add_column("Fix", key="fix", width=7)
+        self.refresh_rows()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_rows()
+
+    def _filters(self) -> tuple[object, object, object]:
+        return tuple(self.query_one(f"#filter-{name}", Select).value for name in ("status", "section", "level"))  # type: ignore[return-value]
+
+    def refresh_rows(self) -> None:
+        session = wizard_app(self).session
+        if session is None:
+            return
+        status_filter, section_filter, level_filter = self._filters()
+        table = self.query_one("#controls", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for control in load_catalog():
+            status = session.status(control.id)
+            if status_filter not in (Select.NULL, None) and (status is None or status.value != status_filter):
+                continue
+            if section_filter not in (Select.NULL, None) and control.section != section_filter:
+                continue
+            if level_filter not in (Select.NULL, None) and control.level != level_filter:
+                continue
+            waived = " (waived)" if control.id in session.waivers else ""
+            table.add_row(
+                control.id, control.title + waived, str(control.level), status_text(status), control.fix, key=control.id
+            )
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+        before, total = session.score(session.before_findings())
+        now, _ = session.score()
+        failing = sum(1 for c in load_catalog() if session.status(c.id) is Status.FAIL)
+        self.query_one("#score", Static).update(
+            f"Score: {now}/{total} controls pass (was {before}/{total} at the first audit) · {failing} failing · "
+            "Enter opens a control, n the next failing one"
+        )
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self.refresh_rows()
+
+    @on(DataTable.RowSelected, "#controls")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.open_control(str(event.row_key.value))
+
+    def open_control(self, control_id: str) -> None:
+        from screens.control import ControlScreen
+
+        self.app.push_screen(ControlScreen(control_id))
+
+    def action_next_failing(self) -> None:
+        session = wizard_app(self).session
+        assert session is not None
+        table = self.query_one("#controls", DataTable)
+        ids = [c.id for c in load_catalog()]
+        current = (
+            ids.index(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+            if table.row_count
+            else -1
+        )
+        ordered = ids[current + 1 :] + ids[: current + 1]
+        for control_id in ordered:
+            if session.status(control_id) is Status.FAIL and control_id not in session.waivers:
+                self.open_control(control_id)
+                return
+        self.notify("No failing control left. Well done.")
+
+    def action_only_failing(self) -> None:
+        self.query_one("#filter-status", Select).value = Status.FAIL.value
+
+    def action_log(self) -> None:
+        from screens.log_view import LogScreen
+
+        self.app.push_screen(LogScreen())
+
+    def action_summary(self) -> None:
+        from screens.summary import SummaryScreen
+
+        self.app.push_screen(SummaryScreen())
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

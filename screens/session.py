@@ -1,0 +1,143 @@
+"""What the wizard knows during one run: the connection, the audit before and the verdicts since, the log.
+
+Plain Python, no widgets: the screens read it, and thread workers call its methods (which block on AWS).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from actions.options import FixOptions
+from wizard.audit import AuditProgress, AuditResult
+from wizard.aws_context import AwsContext, AwsSettings, CallerIdentity
+from wizard.catalog import Control, load_catalog
+from wizard.executor import PlanOutcome, StepCallback
+from wizard.findings import Finding, Status
+from wizard.plans import Plan
+
+
+@dataclass(frozen=True)
+class Connection:
+    ctx: AwsContext
+    identity: CallerIdentity
+    alias: str | None
+    regions: list[str]
+
+
+@dataclass(frozen=True)
+class ControlFix:
+    """A control's fresh finding and the plans that would fix it (empty when none applies)."""
+
+    finding: Finding
+    plans: list[Plan]
+    refused: list[Plan]
+
+
+def connect(settings: AwsSettings) -> Connection:
+    """Prove the credentials, name the account, resolve the regions (blocking; run in a worker)."""
+    ctx = AwsContext(settings)
+    identity = ctx.identity()
+    alias = None
+    try:
+        aliases = ctx.client("iam").list_account_aliases().get("AccountAliases", [])
+        alias = aliases[0] if aliases else None
+    except Exception:  # an alias is a nicety; AccessDenied on it must not stop the wizard
+        alias = None
+    return Connection(ctx, identity, alias, ctx.resolve_regions())
+
+
+@dataclass
+class WizardSession:
+    connection: Connection
+    sandbox: bool = False
+    log_path: Path | None = None
+    options: FixOptions = field(default_factory=FixOptions)
+    before: AuditResult | None = None
+    current: dict[str, Finding] = field(default_factory=dict)
+    waivers: dict[str, str] = field(default_factory=dict)
+    _log: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def ctx(self) -> AwsContext:
+        return self.connection.ctx
+
+    @property
+    def account_id(self) -> str:
+        return self.connection.identity.account_id
+
+    def controls(self) -> list[Control]:
+        return list(load_catalog())
+
+    def status(self, control_id: str) -> Status | None:
+        finding = self.current.get(control_id)
+        return finding.status if finding else None
+
+    def run_audit(
+        self, progress: Callable[[AuditProgress], None] | None = None, cancel: threading.Event | None = None
+    ) -> AuditResult:
+        from wizard.audit import run_audit
+
+        result = run_audit(self.ctx, self.controls(), self.connection.regions, progress=progress, cancel=cancel)
+        self.before = self.before or result
+        self.current = {r.control.id: r.finding for r in result.results}
+        return result
+
+    def score(self, findings: dict[str, Finding] | None = None) -> tuple[int, int]:
+        findings = self.current if findings is None else findings
+        return sum(f.status is Status.PASS for f in findings.values()), len(findings)
+
+    def before_findings(self) -> dict[str, Finding]:
+        return {r.control.id: r.finding for r in self.before.results} if self.before else {}
+
+    def prepare_fix(self, control_id: str) -> ControlFix:
+        """Audit the control (and its prerequisites) afresh and build its plans."""
+        from actions.workflow import prepare_fixes
+
+        control = load_catalog().get(control_id)
+        selection = prepare_fixes(self.ctx, [control], self.options, self.connection.regions)
+        for result in selection.audit.results:
+            self.current[result.control.id] = result.finding
+        return ControlFix(selection.audit.finding(control_id), selection.plans, selection.refused)
+
+    def audit_log(self) -> Any:
+        from wizard.audit_log.writer import AuditLog
+
+        with self._lock:
+            if self._log is None:
+                identity = self.connection.identity
+                self._log = AuditLog.open(identity.account_id, identity.arn, self.log_path)
+            return self._log
+
+    def apply(self, plans: list[Plan], on_step: StepCallback | None = None) -> tuple[list[PlanOutcome], AuditResult]:
+        """Run the confirmed plans (intent and result of each call in the audit log), then verify."""
+        from actions.log_journal import AuditLogJournal, record_confirm, record_plan, record_verify
+        from actions.workflow import verify_controls
+        from wizard.executor import run_plans
+
+        log = self.audit_log()
+        with log.session({"command": "tui", "sandbox": self.sandbox}):
+            for plan in plans:
+                record_plan(log, plan, self.current)
+                record_confirm(log, plan, "yes", "confirmed in the wizard")
+            outcomes = run_plans(self.ctx, plans, AuditLogJournal(log), on_step)
+            after = verify_controls(self.ctx, plans, self.connection.regions)
+            for result in after.results:
+                record_verify(log, result.control.id, result.finding)
+                self.current[result.control.id] = result.finding
+        return outcomes, after
+
+    def record_cancel(self, plans: list[Plan]) -> None:
+        from actions.log_journal import record_confirm
+
+        log = self.audit_log()
+        for plan in plans:
+            record_confirm(log, plan, "no", "cancelled at the confirm")
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()

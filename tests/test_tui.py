@@ -1,0 +1,139 @@
+"""The Textual wizard driven through real flows with Pilot, against a moto server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import keyring.core
+import pytest
+from textual.widgets import DataTable, Static
+
+from screens.app import WizardApp
+from screens.apply import ApplyScreen
+from screens.confirm import ConfirmScreen
+from screens.control import ControlScreen
+from screens.overview import OverviewScreen
+from tests.test_audit_log import MemoryKeyring
+from wizard.aws_context import AwsSettings
+from wizard.findings import Status
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(keyring.core, "_keyring_backend", MemoryKeyring())
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def make_app(endpoint: str, tmp_path: Path) -> WizardApp:
+    settings = AwsSettings(region="us-east-1", regions="us-east-1,eu-west-1", endpoint_url=endpoint)
+    return WizardApp(settings, log_path=tmp_path / "audit.jsonl")
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for every worker (AWS calls run in threads) and for the screen to catch up."""
+    for _ in range(50):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
+
+
+async def connect_and_audit(pilot) -> OverviewScreen:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    assert pilot.app.focused is not None and pilot.app.focused.id == "connect"
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, OverviewScreen), type(screen)
+    return screen
+
+
+async def open_control(pilot, control_id: str) -> ControlScreen:  # type: ignore[no-untyped-def]
+    table = pilot.app.screen.query_one("#controls", DataTable)
+    table.move_cursor(row=table.get_row_index(control_id))
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ControlScreen)
+    return screen
+
+
+def password_policy(endpoint: str) -> dict | None:
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
+    try:
+        return iam.get_account_password_policy()["PasswordPolicy"]
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
+async def test_connect_audit_fix_password_policy_and_verify(endpoint: str, tmp_path: Path) -> None:
+    app = make_app(endpoint, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await connect_and_audit(pilot)
+        assert app.session is not None and app.session.status("1.5") is Status.FAIL
+        control = await open_control(pilot, "1.5")
+        plan_text = control.preview
+        assert "aws iam update-account-password-policy" in plan_text
+        assert "--minimum-password-length 14" in plan_text and "--password-reuse-prevention 24" in plan_text
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.focused is not None and app.screen.focused.id == "no"
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
+        assert app.screen.outcomes and app.screen.outcomes[0].ok
+        assert app.session.status("1.5") is Status.PASS
+    assert password_policy(endpoint)["MinimumPasswordLength"] == 14
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    calls = [r for r in records if r["kind"] == "call"]
+    assert [c["payload"]["operation"] for c in calls] == ["UpdateAccountPasswordPolicy"]
+    assert any(r["kind"] == "verify" and r["control"] == "1.5" for r in records) or any(
+        r["kind"] == "verify" for r in records
+    )
+
+
+async def test_cancel_at_the_confirm_makes_no_changing_call(endpoint: str, tmp_path: Path) -> None:
+    app = make_app(endpoint, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await connect_and_audit(pilot)
+        await open_control(pilot, "1.5")
+        calls_before = app.session.ctx.counter.by_operation.copy()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")  # focus is on No
+        await settle(pilot)
+        assert isinstance(app.screen, ControlScreen)
+        changed = {op for op in app.session.ctx.counter.by_operation if op not in calls_before}
+        assert not [op for op in changed if not op.split(":")[1].startswith(("Get", "List", "Describe"))]
+    assert password_policy(endpoint) is None
+
+
+async def test_bad_credentials_are_explained_in_words(endpoint: str, tmp_path: Path) -> None:
+    app = WizardApp(AwsSettings(profile="no-such-profile", endpoint_url=endpoint), log_path=tmp_path / "a.jsonl")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#connect")
+        await settle(pilot)
+        status = app.screen.query_one("#connect-status", Static)
+        assert "Unknown AWS profile" in str(status.content)
+
+
+async def test_help_and_next_failing(endpoint: str, tmp_path: Path) -> None:
+    app = make_app(endpoint, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connect_and_audit(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ControlScreen)
+        assert app.session.status(app.screen.control.id) is Status.FAIL
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, OverviewScreen)
