@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+from moto.config.models import config_backends
 
 from tests.auditing import audit_one, statuses
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
@@ -14,17 +15,19 @@ from wizard.findings import Status
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 
+# One session for the module's setup clients, so botocore parses each service model once, not per test.
+SESSION = boto3.session.Session()
+
+
 def client(service: str, region: str = HOME):  # type: ignore[no-untyped-def]
-    return boto3.client(service, region_name=region)
+    return SESSION.client(service, region_name=region)
 
 
 def make_bucket(name: str, region: str = HOME) -> str:
     if region == "us-east-1":
         client("s3", region).create_bucket(Bucket=name)
     else:
-        client("s3", region).create_bucket(
-            Bucket=name, CreateBucketConfiguration={"LocationConstraint": region}
-        )
+        client("s3", region).create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
     return name
 
 
@@ -40,9 +43,9 @@ def make_trail(
     """A trail homed in `region`, delivering to a new bucket there; returns its ARN."""
     bucket = bucket or make_bucket(f"{name}-logs-{region}", region)
     cloudtrail = client("cloudtrail", region)
-    arn = cloudtrail.create_trail(
-        Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi_region, **options
-    )["TrailARN"]
+    arn = cloudtrail.create_trail(Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi_region, **options)[
+        "TrailARN"
+    ]
     if start:
         cloudtrail.start_logging(Name=name)
     return arn
@@ -382,6 +385,27 @@ def test_2_3_passes_for_private_bucket_with_cloudtrail_policy(ctx) -> None:
     assert {"s3:GetBucketAcl", "s3:GetBucketPolicy", "s3:GetPublicAccessBlock"} <= operations
 
 
+def test_2_3_reads_the_bucket_in_its_own_region(ctx) -> None:
+    bucket = make_bucket("cross-region-logs", OTHER)
+    make_trail(bucket=bucket)  # trail homed in us-east-1, bucket in eu-west-1
+    client("s3", OTHER).put_bucket_acl(Bucket=bucket, ACL="public-read")
+    finding = audit_one(ctx, "2.3")
+    assert finding.status is Status.FAIL
+    assert [(r.id, r.region) for r in finding.failing()] == [(f"arn:aws:s3:::{bucket}", OTHER)]
+    acl_read = next(e for e in finding.evidence if e.operation == "s3:GetBucketAcl")
+    assert acl_read.region == OTHER
+
+
+def test_2_3_errors_when_the_trail_bucket_is_gone(ctx) -> None:
+    bucket = make_bucket("deleted-logs")
+    make_trail(bucket=bucket)
+    client("s3").delete_bucket(Bucket=bucket)
+    finding = audit_one(ctx, "2.3")
+    assert finding.status is Status.ERROR
+    assert [(r.id, r.status) for r in finding.resources] == [(f"arn:aws:s3:::{bucket}", Status.ERROR)]
+    assert "NoSuchBucket" in finding.resources[0].reason
+
+
 def test_2_3_checks_a_bucket_shared_by_two_trails_once(ctx) -> None:
     bucket = make_bucket("shared-logs")
     make_trail("first", bucket=bucket)
@@ -430,9 +454,7 @@ def test_2_4_fails_for_trail_not_sent_to_cloudwatch_logs(ctx) -> None:
 def test_2_4_passes_when_log_group_is_set(ctx) -> None:
     arn = make_trail()
     group, role = log_group_and_role()
-    client("cloudtrail").update_trail(
-        Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role
-    )
+    client("cloudtrail").update_trail(Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role)
     finding = audit_one(ctx, "2.4")
     assert finding.status is Status.PASS
     assert statuses(finding) == {arn: Status.PASS}
@@ -442,9 +464,7 @@ def test_2_4_passes_when_log_group_is_set(ctx) -> None:
 def test_2_4_names_only_the_trail_without_log_group(ctx) -> None:
     sent = make_trail()
     group, role = log_group_and_role()
-    client("cloudtrail").update_trail(
-        Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role
-    )
+    client("cloudtrail").update_trail(Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role)
     unsent = make_trail("eu-trail", region=OTHER)
     finding = audit_one(ctx, "2.4")
     assert finding.status is Status.FAIL
@@ -455,9 +475,7 @@ def test_2_4_names_only_the_trail_without_log_group(ctx) -> None:
 def test_2_4_fails_for_stopped_trail_that_never_delivered(ctx) -> None:
     arn = make_trail(start=False)
     group, role = log_group_and_role()
-    client("cloudtrail").update_trail(
-        Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role
-    )
+    client("cloudtrail").update_trail(Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role)
     finding = audit_one(ctx, "2.4")
     assert finding.status is Status.FAIL
     assert statuses(finding) == {arn: Status.FAIL}
@@ -465,9 +483,7 @@ def test_2_4_fails_for_stopped_trail_that_never_delivered(ctx) -> None:
 
 
 # -- 2.5 AWS Config in all regions ---------------------------------------------------------------------------
-def start_recorder(
-    region: str, *, all_supported: bool = True, global_types: bool = False, start: bool = True
-) -> None:
+def start_recorder(region: str, *, all_supported: bool = True, global_types: bool = False, start: bool = True) -> None:
     config = client("config", region)
     group: dict = {"allSupported": all_supported, "includeGlobalResourceTypes": global_types}
     if not all_supported:
@@ -533,6 +549,27 @@ def test_2_5_fails_for_recorder_of_selected_resource_types(ctx) -> None:
     finding = audit_one(ctx, "2.5")
     assert finding.status is Status.FAIL
     assert reasons(finding)[f"config:{OTHER}"] == "recorder does not record all supported resource types"
+
+
+def test_2_5_pending_right_after_start_counts_as_recording(ctx) -> None:
+    start_recorder(HOME, global_types=True)
+    start_recorder(OTHER)
+    status = client("config", OTHER).describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]
+    assert (status["recording"], status["lastStatus"]) == (True, "PENDING")
+    assert audit_one(ctx, "2.5").status is Status.PASS
+
+
+def test_2_5_fails_when_last_delivery_failed(ctx) -> None:
+    start_recorder(HOME, global_types=True)
+    start_recorder(OTHER)
+    status = config_backends[ACCOUNT_ID][OTHER].recorders["default"].status  # AWS reports a failed delivery
+    status.last_status = "FAILURE"
+    status.last_error_code = "AccessDenied"
+    finding = audit_one(ctx, "2.5")
+    assert finding.status is Status.FAIL
+    assert [(r.id, r.region, r.reason) for r in finding.failing()] == [
+        (f"config:{OTHER}", OTHER, "recorder default last status FAILURE")
+    ]
 
 
 def test_2_5_fails_when_no_region_records_global_types(ctx) -> None:

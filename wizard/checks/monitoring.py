@@ -7,7 +7,7 @@ from typing import Any
 
 from wizard.checks.logging import trail_is_compliant
 from wizard.checks.registry import each_region, register
-from wizard.cis_filters import evaluate_filter
+from wizard.cis_filters import CONTROL_SAMPLES, FilterCoverage, evaluate_filter
 from wizard.collectors.inventory import Inventory
 from wizard.collectors.logging import Trail, log_group_name_and_region
 from wizard.errors import AwsReadError
@@ -56,6 +56,20 @@ def _alarm_chain(inv: Inventory, region: str, metric: tuple[str, str], builder: 
     return "; ".join(problems)
 
 
+def _listed(labels: tuple[str, ...], limit: int = 8) -> str:
+    shown = ", ".join(labels[:limit])
+    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
+
+
+def _coverage_problem(control_id: str, name: str, coverage: FilterCoverage) -> str | None:
+    """Why a filter that parses falls short of the control, or None when it is about other events entirely."""
+    if len(coverage.missing) == len(CONTROL_SAMPLES[control_id].positives):
+        return None  # matches none of this control's events: a filter for another control or purpose
+    if coverage.missing:
+        return f"filter {name} misses {_listed(coverage.missing)}"
+    return f"filter {name} is too broad: it also matches unrelated events ({_listed(coverage.overbroad, 3)})"
+
+
 def _check_log_group(control_id: str, inv: Inventory, trail: Trail, builder: FindingBuilder) -> None:
     assert trail.log_group_arn
     log_group, region = log_group_name_and_region(trail.log_group_arn)
@@ -73,8 +87,9 @@ def _check_log_group(control_id: str, inv: Inventory, trail: Trail, builder: Fin
             problems.append(f"filter {name}: pattern does not parse ({coverage.error})")
             continue
         if not coverage.covers:
-            if coverage.missing and len(coverage.missing) < 6:
-                problems.append(f"filter {name} misses {', '.join(coverage.missing)}")
+            problem = _coverage_problem(control_id, name, coverage)
+            if problem:
+                problems.append(problem)
             continue
         for transformation in metric_filter.get("metricTransformations", []):
             metric = (transformation.get("metricName", ""), transformation.get("metricNamespace", ""))
