@@ -184,6 +184,25 @@ def test_2_1_passes_for_compliant_trail_homed_in_other_region(ctx) -> None:
     assert [e.region for e in status_reads] == [OTHER]
 
 
+def test_2_1_finds_a_multi_region_trail_homed_outside_the_audited_regions(aws) -> None:
+    from wizard.aws_context import AwsContext, AwsSettings
+
+    arn = make_trail("eu-trail", region=OTHER)
+    only_home = AwsContext(AwsSettings(region=HOME, regions=HOME))
+    finding = audit_one(only_home, "2.1")
+    assert finding.status is Status.PASS
+    assert statuses(finding) == {arn: Status.PASS}
+    status_reads = [e for e in finding.evidence if e.operation == "cloudtrail:GetTrailStatus"]
+    assert [e.region for e in status_reads] == [OTHER]
+
+
+def test_each_trail_is_read_once_though_every_region_sees_it(ctx) -> None:
+    make_trail("everywhere", region=HOME)
+    audit_one(ctx, "2.1")
+    assert ctx.counter.by_operation["cloudtrail:GetTrailStatus"] == 1
+    assert ctx.counter.by_operation["cloudtrail:DescribeTrails"] == 2
+
+
 def test_2_1_passes_when_one_trail_complies_and_lists_the_other(ctx) -> None:
     good = make_trail()
     bad = make_trail("local-trail", multi_region=False)

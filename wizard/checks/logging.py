@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wizard.checks.registry import each_region, register
-from wizard.collectors.inventory import Inventory
+from wizard.collectors.inventory import Inventory, unique_trails
 from wizard.collectors.logging import BucketFacts, Trail, delivery_age_days
 from wizard.errors import AwsReadError
 from wizard.findings import Finding, FindingBuilder, Status
@@ -42,7 +42,7 @@ RESTRICTING_CONDITION_KEYS = frozenset(
 
 
 def _trails(inv: Inventory, builder: FindingBuilder) -> list[Trail]:
-    return [trail for _, trails in each_region(inv, inv.trails, builder) for trail in trails]
+    return unique_trails(trail for _, trails in each_region(inv, inv.trails, builder) for trail in trails)
 
 
 def trail_is_compliant(trail: Trail) -> tuple[bool, str]:

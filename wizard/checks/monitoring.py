@@ -8,7 +8,7 @@ from typing import Any
 from wizard.checks.logging import trail_is_compliant
 from wizard.checks.registry import each_region, register
 from wizard.cis_filters import CONTROL_SAMPLES, FilterCoverage, evaluate_filter
-from wizard.collectors.inventory import Inventory
+from wizard.collectors.inventory import Inventory, unique_trails
 from wizard.collectors.logging import Trail, log_group_name_and_region
 from wizard.errors import AwsReadError
 from wizard.findings import Finding, FindingBuilder, Status
@@ -34,6 +34,9 @@ def _alarm_chain(inv: Inventory, region: str, metric: tuple[str, str], builder: 
     problems = []
     for alarm in alarms:
         topics = [arn for arn in alarm.get("AlarmActions", []) if arn.split(":")[2:3] == ["sns"]]
+        if alarm.get("ActionsEnabled") is False:
+            problems.append(f"alarm {alarm['AlarmName']} has its actions disabled")
+            continue
         if not topics:
             problems.append(f"alarm {alarm['AlarmName']} has no SNS action")
             continue
@@ -108,7 +111,7 @@ def _check_log_group(control_id: str, inv: Inventory, trail: Trail, builder: Fin
 
 def _monitoring_check(control_id: str, inv: Inventory) -> Finding:
     builder = FindingBuilder(control_id)
-    trails = [t for _, ts in each_region(inv, inv.trails, builder) for t in ts]
+    trails = unique_trails(t for _, ts in each_region(inv, inv.trails, builder) for t in ts)
     usable = [t for t in trails if trail_is_compliant(t)[0] and t.log_group_arn]
     if not usable:
         why = (

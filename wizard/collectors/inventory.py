@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -37,6 +37,10 @@ REGIONAL_READS = (
 )
 
 
+def unique_trails(trails: Iterable[logging.Trail]) -> list[logging.Trail]:
+    return list({trail.arn: trail for trail in trails}.values())
+
+
 class Inventory:
     """The account as the audit sees it. Methods are cached reads; errors surface as `AwsReadError`."""
 
@@ -66,9 +70,7 @@ class Inventory:
         return self.ctx.identity().account_id
 
     def credential_report(self) -> list[CredentialRow]:
-        return self._read(
-            ("credential_report",), lambda api: iam.fetch_credential_report(api, self.home_region)
-        )
+        return self._read(("credential_report",), lambda api: iam.fetch_credential_report(api, self.home_region))
 
     def account_summary(self) -> dict[str, int]:
         return self._read(("account_summary",), lambda api: iam.fetch_account_summary(api, self.home_region))
@@ -88,9 +90,7 @@ class Inventory:
         return self._read(("contact",), lambda api: iam.fetch_contact_information(api, self.home_region))
 
     def security_contact(self) -> dict[str, Any] | None:
-        return self._read(
-            ("security_contact",), lambda api: iam.fetch_security_contact(api, self.home_region)
-        )
+        return self._read(("security_contact",), lambda api: iam.fetch_security_contact(api, self.home_region))
 
     def account_public_access_block(self) -> dict[str, bool] | None:
         return self._read(
@@ -100,7 +100,20 @@ class Inventory:
 
     # -- per region ------------------------------------------------------------------------------------
     def trails(self, region: str) -> list[logging.Trail]:
-        return self._read(("trails", region), lambda api: logging.fetch_trails(api, region))
+        """Trails homed in `region`, and multi-region trails seen from it whose home region is not audited
+        (so a trail homed outside the audit is still found). Each is read once, in its home region."""
+        infos = self._read(("trail_list", region), lambda api: logging.fetch_trail_list(api, region))
+        wanted = [
+            info
+            for info in infos
+            if info.get("HomeRegion", region) == region or info.get("HomeRegion") not in self.regions
+        ]
+        return [self.trail_details(info) for info in wanted]
+
+    def trail_details(self, info: dict[str, Any]) -> logging.Trail:
+        info = {"HomeRegion": info.get("HomeRegion"), **info}
+        key = ("trail", info.get("TrailARN") or info["Name"])
+        return self._read(key, lambda api: logging.fetch_trail_details(api, info))
 
     def config_state(self, region: str) -> logging.ConfigState:
         return self._read(("config", region), lambda api: logging.fetch_config_state(api, region))
@@ -112,9 +125,7 @@ class Inventory:
         return self._read(("flow_logs", region), lambda api: regional.fetch_flow_logs(api, region))
 
     def security_groups(self, region: str) -> list[dict[str, Any]]:
-        return self._read(
-            ("security_groups", region), lambda api: regional.fetch_security_groups(api, region)
-        )
+        return self._read(("security_groups", region), lambda api: regional.fetch_security_groups(api, region))
 
     def route_tables(self, region: str) -> list[dict[str, Any]]:
         return self._read(("route_tables", region), lambda api: regional.fetch_route_tables(api, region))
@@ -139,9 +150,7 @@ class Inventory:
         return self._read(("alarms", region), lambda api: logging.fetch_metric_alarms(api, region))
 
     def topic_subscriptions(self, topic_arn: str) -> list[dict[str, Any]]:
-        return self._read(
-            ("subscriptions", topic_arn), lambda api: logging.fetch_topic_subscriptions(api, topic_arn)
-        )
+        return self._read(("subscriptions", topic_arn), lambda api: logging.fetch_topic_subscriptions(api, topic_arn))
 
     def fetch(self, service: str, operation: str, region: str, result_key: str | None = None, **params: Any) -> Any:
         """Any other read, cached by its arguments: paginated and merged on `result_key` when given.
@@ -154,5 +163,5 @@ class Inventory:
         return self._read(key, lambda api: api.call(service, operation, region, **params) or {})
 
     def all_trails(self) -> list[logging.Trail]:
-        """Every trail of the audited regions (each read in its home region)."""
-        return [trail for region in self.regions for trail in self.trails(region)]
+        """Every trail the audited regions see, once each (each read in its home region)."""
+        return unique_trails(trail for region in self.regions for trail in self.trails(region))

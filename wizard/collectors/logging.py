@@ -59,7 +59,9 @@ class Trail:
         if not self.event_selectors:
             return True
         return any(
-            s.get("IncludeManagementEvents", True) and s.get("ReadWriteType", "All") == "All"
+            s.get("IncludeManagementEvents", True)
+            and s.get("ReadWriteType", "All") == "All"
+            and not s.get("ExcludeManagementEventSources")  # e.g. KMS or RDS Data API events left out
             for s in self.event_selectors
         )
 
@@ -81,25 +83,24 @@ def log_group_name_and_region(log_group_arn: str) -> tuple[str, str]:
     return parts[6], parts[3]
 
 
-def fetch_trails(api: ReadApi, region: str) -> list[Trail]:
-    """Trails whose home region is `region`, each with its status and event selectors."""
-    reply = api.call("cloudtrail", "DescribeTrails", region, includeShadowTrails=False) or {}
-    trails = []
-    for info in reply.get("trailList", []):
-        if info.get("HomeRegion", region) != region:
-            continue
-        name = info.get("TrailARN") or info["Name"]
-        status = api.call("cloudtrail", "GetTrailStatus", region, Name=name) or {}
-        selectors = api.call("cloudtrail", "GetEventSelectors", region, TrailName=name) or {}
-        trails.append(
-            Trail(
-                info=info,
-                status=status,
-                event_selectors=list(selectors.get("EventSelectors") or []),
-                advanced_event_selectors=list(selectors.get("AdvancedEventSelectors") or []),
-            )
-        )
-    return trails
+def fetch_trail_list(api: ReadApi, region: str) -> list[dict[str, Any]]:
+    """Every trail visible from `region`: its own, and multi-region (or organization) trails homed elsewhere."""
+    reply = api.call("cloudtrail", "DescribeTrails", region, includeShadowTrails=True) or {}
+    return list(reply.get("trailList", []))
+
+
+def fetch_trail_details(api: ReadApi, info: dict[str, Any]) -> Trail:
+    """A trail's status and event selectors, asked of its home region (the only one that answers for it)."""
+    home = str(info.get("HomeRegion"))
+    name = info.get("TrailARN") or info["Name"]
+    status = api.call("cloudtrail", "GetTrailStatus", home, Name=name) or {}
+    selectors = api.call("cloudtrail", "GetEventSelectors", home, TrailName=name) or {}
+    return Trail(
+        info=info,
+        status=status,
+        event_selectors=list(selectors.get("EventSelectors") or []),
+        advanced_event_selectors=list(selectors.get("AdvancedEventSelectors") or []),
+    )
 
 
 @dataclass(frozen=True)
