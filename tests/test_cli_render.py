@@ -17,7 +17,8 @@ def test_no_parameters() -> None:
 
 def test_booleans_become_flag_pairs_and_numbers_stay_numbers() -> None:
     command = render_cli(
-        "iam", "UpdateAccountPasswordPolicy",
+        "iam",
+        "UpdateAccountPasswordPolicy",
         {"MinimumPasswordLength": 14, "RequireSymbols": True, "AllowUsersToChangePassword": False},
         "us-east-1",
     )
@@ -36,9 +37,14 @@ def test_service_names_follow_the_cli() -> None:
 
 def test_lists_of_scalars_are_space_separated_and_structures_are_json() -> None:
     command = render_cli(
-        "ec2", "RevokeSecurityGroupIngress",
-        {"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-                                               "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]},
+        "ec2",
+        "RevokeSecurityGroupIngress",
+        {
+            "GroupId": "sg-1",
+            "IpPermissions": [
+                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            ],
+        },
         "eu-west-1",
     )
     tokens = shlex.split(command)
@@ -62,3 +68,14 @@ def test_iam_action_names() -> None:
     assert iam_action("config", "DescribeConfigurationRecorders") == "config:DescribeConfigurationRecorders"
     assert iam_action("logs", "DescribeMetricFilters") == "logs:DescribeMetricFilters"
     assert iam_action("s3control", "GetPublicAccessBlock") == "s3:GetPublicAccessBlock"
+
+
+def test_the_aws_cli_argument_renames_are_followed() -> None:
+    command = render_cli(
+        "sns",
+        "Subscribe",
+        {"TopicArn": "arn:aws:sns:us-east-1:1:t", "Protocol": "email", "Endpoint": "sec@example.com"},
+        "us-east-1",
+    )
+    assert "--notification-endpoint sec@example.com" in command
+    assert "--endpoint " not in command

@@ -18,6 +18,13 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 # The CLI names a few services differently from botocore.
 _CLI_SERVICE_NAMES = {"s3": "s3api", "config": "configservice"}
+# The AWS CLI renames a few parameters (awscli/customizations/argrename.py); these are the ones on the
+# operations this tool calls, or could: "<cli service>.<cli operation or *>.<option>" -> new option name.
+_ARGUMENT_RENAMES = {
+    "sns.subscribe.endpoint": "notification-endpoint",
+    "ec2.*.no-egress": "ingress",
+    "ec2.*.no-disable-api-termination": "enable-api-termination",
+}
 _SCALAR_TYPES = {"string", "integer", "long", "float", "double", "timestamp", "boolean"}
 
 
@@ -56,8 +63,17 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
-def _option_tokens(name: str, shape: Shape, value: Any) -> list[str]:
-    option = "--" + xform_name(name, "-")
+def cli_option_name(service: str, operation: str, member: str) -> str:
+    """The option the AWS CLI takes for an input member, after its argument renames."""
+    cli_service, cli_operation, option = cli_service_name(service), xform_name(operation, "-"), xform_name(member, "-")
+    for key in (f"{cli_service}.{cli_operation}.{option}", f"{cli_service}.*.{option}"):
+        if key in _ARGUMENT_RENAMES:
+            return _ARGUMENT_RENAMES[key]
+    return option
+
+
+def _option_tokens(option_name: str, shape: Shape, value: Any) -> list[str]:
+    option = "--" + option_name
     if shape.type_name == "boolean":
         return [option if value else "--no-" + option[2:]]
     if shape.type_name in _SCALAR_TYPES:
@@ -91,7 +107,7 @@ def cli_tokens(service: str, operation: str, params: dict[str, Any], region: str
     for name, value in params.items():
         if name not in members:
             raise ValueError(f"{service}:{operation} has no parameter {name!r}")
-        tokens += _option_tokens(name, members[name], value)
+        tokens += _option_tokens(cli_option_name(service, operation, name), members[name], value)
     if region:
         tokens += ["--region", region]
     return tokens

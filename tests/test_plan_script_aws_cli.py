@@ -1,0 +1,88 @@
+"""`cis-wizard plan --format sh` run by the real `aws` CLI against a moto server: the account then passes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+REPO = Path(__file__).resolve().parent.parent
+AWS_CLI_VENV = REPO / ".venv-awscli"
+
+
+@pytest.fixture(scope="session")
+def aws_cli() -> Path:
+    """The real AWS CLI, in a virtualenv of its own (it pins its own botocore)."""
+    given = os.environ.get("CIS_WIZARD_AWS_CLI")
+    if given:
+        return Path(given)
+    aws = AWS_CLI_VENV / "bin" / "aws"
+    if not aws.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(AWS_CLI_VENV)], check=True)
+        subprocess.run(
+            [str(AWS_CLI_VENV / "bin" / "pip"), "install", "--quiet", "awscli==1.46.3"], check=True, timeout=600
+        )
+    return aws
+
+
+def test_the_script_runs_in_the_aws_cli_and_fixes_the_account(endpoint: str, tmp_path: Path, aws_cli: Path) -> None:
+    controls = "1.5-1.11,2.1-2.9,3.*,4.1-4.3"
+    plan = run_cli(
+        "plan",
+        "--endpoint-url",
+        endpoint,
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--controls",
+        controls,
+        "--alarm-email",
+        "sec@example.com",
+        "--format",
+        "sh",
+    )
+    assert plan.returncode == 0, plan.stderr
+    script = tmp_path / "fix.sh"
+    script.write_text(plan.stdout)
+    env = {
+        **os.environ,
+        "PATH": f"{aws_cli.parent}:{os.environ['PATH']}",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_PAGER": "",
+    }
+    ran = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env, timeout=600)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    audit = run_cli(
+        "audit",
+        "--endpoint-url",
+        endpoint,
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--controls",
+        controls,
+        "--format",
+        "csv",
+    )
+    failing = {line.split(",")[0] for line in audit.stdout.splitlines()[1:] if ",FAIL," in line}
+    assert failing == set(), audit.stdout
+    again = run_cli(
+        "plan",
+        "--endpoint-url",
+        endpoint,
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--controls",
+        controls,
+        "--alarm-email",
+        "sec@example.com",
+        "--format",
+        "sh",
+    )
+    assert [line for line in again.stdout.splitlines() if line.startswith("aws ")] == []
