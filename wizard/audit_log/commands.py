@@ -1,0 +1,176 @@
+"""`cis-wizard log verify|show|export`: the command-line side of the audit log (cli.py parses, this runs)."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from wizard.audit_log.errors import LogUnavailableError, MissingKeyError
+from wizard.audit_log.export import render_report, when
+from wizard.audit_log.paths import check_account_id, default_log_path
+from wizard.audit_log.query import (
+    RecordFilter,
+    outcome,
+    parse_controls,
+    parse_kinds,
+    parse_when,
+    resolve_session,
+    results_by_call,
+)
+from wizard.audit_log.reader import LogContents, read_log
+from wizard.audit_log.records import Record
+from wizard.audit_log.report import build_report
+from wizard.audit_log.verify import VerifyReport, verify_log
+from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
+
+Identify = Callable[[], str]  # the account id of the configured AWS credentials
+
+
+def log_target(args: argparse.Namespace, identify: Identify) -> tuple[Path, str | None]:
+    """The log file and, when known, its account: --log FILE, else the data-dir log of --account or of the
+    caller's AWS identity. A missing file is a usage error (exit 2)."""
+    account = check_account_id(args.account) if getattr(args, "account", None) else None
+    if getattr(args, "log", None):
+        path = Path(args.log).expanduser()
+    else:
+        account = account or identify()
+        path = default_log_path(account)
+    if path.is_dir():
+        raise LogUnavailableError(f"--log {path} is a directory.")
+    if not path.is_file():
+        raise LogUnavailableError(f"There is no audit log at {path}.")
+    return path, account
+
+
+def _selection(args: argparse.Namespace, contents: LogContents) -> tuple[RecordFilter, str]:
+    """The filter from the flags, and the scope in words."""
+    since = parse_when(args.since) if getattr(args, "since", None) else None
+    until = parse_when(args.until, end=True) if getattr(args, "until", None) else None
+    if since and until and since >= until:
+        raise UsageError("--since must be before --until.")
+    session = resolve_session(contents.records, args.session) if getattr(args, "session", None) else None
+    chosen = RecordFilter(
+        since=since,
+        until=until,
+        controls=parse_controls(getattr(args, "control", None)),
+        kinds=parse_kinds(getattr(args, "kind", None)),
+        session=session,
+    )
+    scope = []
+    if session:
+        scope.append(f"session {session}")
+    if since or until:
+        scope.append(f"from {args.since or 'the start'} until {args.until or 'now'} (UTC)")
+    return chosen, ", ".join(scope) or "the whole log"
+
+
+def _write(text: str, output: str | None) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"Cannot write {output}: {error.strerror or error}.") from error
+
+
+def run_verify(args: argparse.Namespace, identify: Identify) -> int:
+    path, account = log_target(args, identify)
+    report = verify_log(path, account)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write("\n".join([report.headline(), *("  " + note for note in report.notes())]) + "\n")
+    return EXIT_OK if report.intact else EXIT_FAILED
+
+
+def _show_table(records: list[Record], results: dict[str, Record], path: Path) -> object:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=f"Audit log {path}", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Time (UTC)", no_wrap=True)
+    table.add_column("Who")
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Control", no_wrap=True)
+    table.add_column("Outcome")
+    for record in records:
+        who = f"{_escape(record.who)} [dim]{_escape(record.caller.rsplit(':', 1)[-1])}[/dim]"
+        table.add_row(
+            str(record.seq), when(record), who, record.kind, record.control or "", _escape(outcome(record, results))
+        )
+    return table
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def run_show(args: argparse.Namespace, identify: Identify) -> int:
+    path, _ = log_target(args, identify)
+    contents = read_log(path)
+    chosen, _scope = _selection(args, contents)
+    records = chosen.apply(contents.records)
+    if args.format == "json":
+        sys.stdout.write(json.dumps([record.to_dict() for record in records], indent=2) + "\n")
+        return EXIT_OK
+    from rich.console import Console
+
+    table = _show_table(records, results_by_call(contents.records), path)
+    if sys.stdout.isatty():
+        Console().print(table)
+    else:
+        console = Console(width=160, file=io.StringIO(), record=True, color_system=None)
+        console.print(table)
+        sys.stdout.write("\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n")
+    skipped = len(contents.torn_lines) + len(contents.malformed_lines)
+    if skipped:
+        sys.stderr.write(
+            f"cis-wizard: {skipped} line(s) of the log are not records (`cis-wizard log verify` says why).\n"
+        )
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace, identify: Identify) -> int:
+    path, account = log_target(args, identify)
+    if args.output and Path(args.output).is_dir():
+        raise UsageError(f"--output {args.output} is a directory.")
+    contents = read_log(path)
+    chosen, scope = _selection(args, contents)
+    verification: VerifyReport | None = None
+    problem = None
+    try:
+        verification = verify_log(path, account)
+    except MissingKeyError as error:
+        problem = str(error)
+    report = build_report(
+        contents.records,
+        chosen.apply(contents.records),
+        log_path=path,
+        scope=scope,
+        verification=verification,
+        verification_error=problem,
+        torn_lines=contents.torn_lines,
+    )
+    _write(render_report(report, args.format), args.output)
+    if verification is not None and not verification.intact:
+        sys.stderr.write(f"cis-wizard: warning: {verification.headline()}\n")
+    return EXIT_OK
+
+
+ACTIONS: dict[str, Callable[[argparse.Namespace, Identify], int]] = {
+    "verify": run_verify,
+    "show": run_show,
+    "export": run_export,
+}
+
+
+def run_log(args: argparse.Namespace, identify: Identify) -> int:
+    return ACTIONS[args.log_command](args, identify)

@@ -1,0 +1,246 @@
+"""`log export --format md|html|json`: a report of a session or a date range that an auditor can file."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from wizard.audit_log.query import call_name, error_text, outcome
+from wizard.audit_log.records import Kind, Record
+from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence, report_to_dict
+
+
+def render_report(report: AuditReport, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report_to_dict(report), indent=2, sort_keys=False) + "\n"
+    if fmt == "html":
+        from wizard.audit_log.html import render_html
+
+        return render_html(report)
+    if fmt == "md":
+        return render_markdown(report)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+# -- shared wording ----------------------------------------------------------------------------------
+def when(record: Record) -> str:
+    """`2025-05-01 09:30:00Z`: UTC to the second."""
+    return record.time[:19].replace("T", " ") + "Z"
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def evidence_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    items = data.get("evidence")
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def resource_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    items = data.get("resources")
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def verdict(data: dict[str, Any]) -> str:
+    """`FAIL: 2 users without MFA`, from a finding, verify or checklist payload."""
+    head = " ".join(str(data[key]) for key in ("status", "step") if data.get(key) not in (None, ""))
+    summary = data.get("summary")
+    if summary:
+        return f"{head}: {summary}" if head else str(summary)
+    return head or "(no status recorded)"
+
+
+def describe(record: Record) -> str:
+    """One line on a plan, confirm, checklist, attestation, waiver or other record."""
+    return outcome(record, {})
+
+
+def plan_commands(record: Record) -> list[str]:
+    """The exact calls a plan record shows, as `aws ...` commands (payload `plan.steps` or `calls`)."""
+    plan = record.payload.get("plan")
+    steps = plan.get("steps") if isinstance(plan, dict) else record.payload.get("calls")
+    if not isinstance(steps, list):
+        return []
+    return [str(step.get("cli") or call_name(step)) for step in steps if isinstance(step, dict)]
+
+
+def record_details(record: Record) -> dict[str, Any]:
+    """A payload without what is already shown in words (and a plan without its steps and "before")."""
+    shown = {"status", "summary", "evidence", "resources", "call_id", "step", "before", "answer", "how", "by", "reason"}
+    shown |= {"owner", "expires"} if record.kind == Kind.WAIVER else set()
+    details = {key: value for key, value in record.payload.items() if key not in shown}
+    if isinstance(details.get("plan"), dict):
+        details["plan"] = {key: value for key, value in details["plan"].items() if key not in ("steps", "cli")}
+    return details
+
+
+def call_status(step: CallStep) -> str:
+    if step.result is None:
+        return "NO RESULT recorded: the call may or may not have reached AWS"
+    payload = step.result.payload
+    if payload.get("status") == "error":
+        return error_text(payload)
+    return str(payload.get("status", "?"))
+
+
+def call_params(step: CallStep) -> Any:
+    return step.intent.payload.get("params") if step.intent else None
+
+
+def call_cli(step: CallStep) -> str:
+    if step.intent is None:
+        return str(step.result.payload.get("operation", "?")) if step.result else "?"
+    return str(step.intent.payload.get("cli") or call_name(step.intent.payload))
+
+
+def other_sections(trail: ControlTrail) -> list[tuple[str, list[Record]]]:
+    return [
+        ("Checklist", trail.checklists),
+        ("Attestations", trail.attestations),
+        ("Waivers", trail.waivers),
+        ("Other records", trail.other),
+    ]
+
+
+# -- Markdown ----------------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+
+
+def md(text: Any) -> str:
+    """Text safe in Markdown prose and table cells (no markup, no HTML, one line)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def md_code(text: str, language: str = "", indent: str = "") -> list[str]:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return [indent + line if line else line for line in [f"{fence}{language}", *text.splitlines(), fence]]
+
+
+def md_inline_code(text: str) -> str:
+    text = " ".join(text.split())
+    ticks = "`"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks} {text} {ticks}"
+
+
+def _md_stamp(record: Record) -> str:
+    return f"\\#{record.seq} · {md(when(record))} · {md(record.who)}"
+
+
+def _md_evidence(item: Evidence) -> list[str]:
+    lines = [f"- {_md_stamp(item.record)}: **{md(verdict(item.data))}**"]
+    for resource in resource_items(item.data):
+        fields = [resource.get(key, "") for key in ("id", "region", "status", "reason")]
+        lines.append("  - " + " · ".join(md(value) for value in fields if value != ""))
+    for evidence in evidence_items(item.data):
+        lines.append(f"  - evidence: {md(evidence.get('operation', '?'))} in {md(evidence.get('region', '?'))}")
+        if evidence.get("cli"):
+            lines.append("    " + md_inline_code(str(evidence["cli"])))
+        lines.append("")
+        lines += md_code(pretty_json(evidence.get("response")), "json", "    ")
+    return lines
+
+
+def _md_record(record: Record, *, commands: bool = False) -> list[str]:
+    lines = [f"- {_md_stamp(record)}: {md(describe(record))}"]
+    if commands:
+        lines += [f"  {n}. {md_inline_code(cli)}" for n, cli in enumerate(plan_commands(record), start=1)]
+    details = record_details(record)
+    if details:
+        lines.append("")
+        lines += md_code(pretty_json(details), "json", "  ")
+    return lines
+
+
+def _md_call(number: int, step: CallStep) -> list[str]:
+    first = step.first
+    region = step.intent.payload.get("region") if step.intent else None
+    lines = [f"{number}. {_md_stamp(first)}" + (f" · {md(region)}" if region else ""), ""]
+    lines += ["   " + md_inline_code(call_cli(step)), ""]
+    params = call_params(step)
+    if params:
+        lines += ["   Parameters:", "", *md_code(pretty_json(params), "json", "   "), ""]
+    where = f"\\#{step.result.seq}, {md(when(step.result))}: " if step.result else ""
+    lines.append(f"   Result: {where}**{md(call_status(step))}**")
+    response = step.result.payload.get("response") if step.result else None
+    if response:
+        lines += ["", *md_code(pretty_json(response), "json", "   ")]
+    return [*lines, ""]
+
+
+def _md_trail(trail: ControlTrail, heading: str) -> list[str]:
+    lines = [heading, ""]
+    for control_id, plan in trail.fixed_by:
+        lines += [f"Fixed together with control {md(control_id)} by the plan in record \\#{plan.seq}.", ""]
+    if trail.before:
+        lines += ["**Evidence before**", ""]
+        for item in trail.before:
+            lines += _md_evidence(item)
+        lines.append("")
+    for title, records in (("Plan", trail.plans), ("Confirmation", trail.confirms)):
+        if records:
+            lines += [f"**{title}**", ""]
+            for record in records:
+                lines += _md_record(record, commands=title == "Plan")
+            lines.append("")
+    if trail.calls:
+        lines += ["**Calls made**", ""]
+        for number, step in enumerate(trail.calls, start=1):
+            lines += _md_call(number, step)
+    if trail.verifies:
+        lines += ["**Verification after**", ""]
+        for item in trail.verifies:
+            lines += _md_evidence(item)
+        lines.append("")
+    for title, records in other_sections(trail):
+        if records:
+            lines += [f"**{title}**", ""]
+            for record in records:
+                lines += _md_record(record)
+            lines.append("")
+    return lines
+
+
+def render_markdown(report: AuditReport) -> str:
+    lines = [
+        f"# Audit log report: AWS account {md(report.account_id or '?')}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Account | {md(report.account_id or '?')} |",
+        f"| Log verification | **{report.verification_word}**: {md(report.verification_line)} |",
+        f"| Scope | {md(report.scope)} ({len(report.records)} records) |",
+        f"| Log file | {md(report.log_path)} |",
+        f"| Generated | {md(report.generated_at)} by cis-wizard {md(report.tool_version)} |",
+        "",
+        "## Sessions",
+        "",
+    ]
+    if report.sessions:
+        lines += ["| Session | Started (UTC) | Ended (UTC) | Driven by | AWS identity | Outcome |", "|" + "---|" * 6]
+        for s in report.sessions:
+            cells = [s.id, when(s.first), when(s.end) if s.end else "-", s.driver, s.first.caller, s.status]
+            lines.append("| " + " | ".join(md(cell) for cell in cells) + " |")
+    else:
+        lines.append("No session in scope.")
+    lines += ["", "## Controls touched", ""]
+    if not report.controls:
+        lines += ["None.", ""]
+    for trail in report.controls:
+        title = f" {md(trail.title)}" if trail.title else ""
+        lines += _md_trail(trail, f"### {md(trail.control_id)}{title}")
+    lines += ["## Calls with no result", ""]
+    if report.unfinished:
+        for step in report.unfinished:
+            lines.append(f"- {md_inline_code(call_cli(step))} (intent {_md_stamp(step.first)})")
+    else:
+        lines.append("None: every call made has its result recorded.")
+    lines.append("")
+    if not report.general.is_empty():
+        lines += _md_trail(report.general, "## Records about no single control")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,53 @@
+"""Read a log leniently, for `show`, `export` and the API: complete records in file order; torn and
+malformed lines are counted, not fatal (`verify` is the strict reader)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.audit_log.errors import LogUnavailableError
+from wizard.audit_log.records import Record, RecordFormatError
+
+
+@dataclass
+class LogContents:
+    path: Path
+    records: list[Record] = field(default_factory=list)
+    torn_lines: list[int] = field(default_factory=list)  # not JSON: an append cut short by a crash
+    malformed_lines: list[int] = field(default_factory=list)  # JSON, but not a record
+
+
+def read_log_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise LogUnavailableError(f"The audit log {path} is a directory.")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as error:
+        raise LogUnavailableError(f"There is no audit log at {path}.") from error
+    except OSError as error:
+        raise LogUnavailableError(f"Cannot read the audit log {path}: {error.strerror or error}.") from error
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The file's lines without their newlines; an unterminated last line is kept, an empty end is not."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def read_log(path: Path) -> LogContents:
+    contents = LogContents(path)
+    for number, line in enumerate(split_lines(read_log_bytes(path)), start=1):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            contents.torn_lines.append(number)
+            continue
+        try:
+            contents.records.append(Record.from_dict(data))
+        except RecordFormatError:
+            contents.malformed_lines.append(number)
+    return contents

@@ -1,0 +1,284 @@
+"""What `log export` reports, before it is rendered: the sessions, and per control the evidence before, the
+plan, the confirm, each call with its result, the verification after, checklists, attestations and waivers;
+plus the verification status of the log itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard import __version__
+from wizard.audit_log.query import results_by_call
+from wizard.audit_log.records import Kind, Record, utc_timestamp
+from wizard.audit_log.verify import VerifyReport
+from wizard.catalog import UnknownControlError, control_id_key, load_catalog
+
+
+@dataclass(frozen=True)
+class CallStep:
+    intent: Record | None  # None: a result whose intent is not in the log
+    result: Record | None  # None: no result was recorded (a crash, or an interrupt, between the two)
+
+    @property
+    def first(self) -> Record:
+        return self.intent or self.result  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A verdict with what it was decided from: a finding or verify record, or one control's "before" in a
+    plan record ({"status", "summary", "resources", "evidence": [{"operation", "region", "cli", "response"}]})."""
+
+    record: Record
+    data: dict[str, Any]
+
+
+@dataclass
+class ControlTrail:
+    control_id: str | None  # None: records about no particular control
+    title: str | None = None
+    before: list[Evidence] = field(default_factory=list)
+    plans: list[Record] = field(default_factory=list)
+    fixed_by: list[tuple[str, Record]] = field(default_factory=list)  # a plan filed under another control
+    confirms: list[Record] = field(default_factory=list)
+    calls: list[CallStep] = field(default_factory=list)
+    verifies: list[Evidence] = field(default_factory=list)  # the verification after
+    checklists: list[Record] = field(default_factory=list)
+    attestations: list[Record] = field(default_factory=list)
+    waivers: list[Record] = field(default_factory=list)
+    other: list[Record] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        parts = (self.before, self.plans, self.fixed_by, self.confirms, self.calls, self.verifies, self.checklists)
+        return not any((*parts, self.attestations, self.waivers, self.other))
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    start: Record | None
+    end: Record | None
+    first: Record
+    last: Record
+    records: int
+
+    @property
+    def driver(self) -> str:
+        """Who drove: the name given at session start (an onboarding session), else the local user."""
+        named = (self.start.payload.get("driver") if self.start else None) or None
+        return f"{named} ({self.first.who})" if named else self.first.who
+
+    @property
+    def status(self) -> str:
+        if self.end is None:
+            return "no session-end (still running, or it crashed)"
+        return str(self.end.payload.get("status", "?"))
+
+
+@dataclass
+class AuditReport:
+    account_id: str | None
+    log_path: Path
+    scope: str
+    generated_at: str
+    verification: VerifyReport | None
+    verification_error: str | None  # why the log could not be verified (no key), when it could not
+    records: list[Record]
+    sessions: list[SessionInfo]
+    controls: list[ControlTrail]
+    general: ControlTrail
+    unfinished: list[CallStep]
+    torn_lines: list[int]
+    tool_version: str = __version__
+
+    @property
+    def verification_word(self) -> str:
+        if self.verification is None:
+            return "NOT VERIFIED"
+        return "INTACT" if self.verification.intact else "TAMPERED"
+
+    @property
+    def verification_line(self) -> str:
+        """The verification of the whole log (not only the records in scope), in one line."""
+        found = self.verification
+        if found is None:
+            return str(self.verification_error)
+        if found.intact:
+            torn = f"; torn line(s) {', '.join(map(str, found.torn_lines))}" if found.torn_lines else ""
+            return f"records 1-{found.last_seq}: hash chain, every HMAC and the head anchor verified{torn}"
+        where = f"at record {found.first_bad_seq}: " if found.first_bad_seq is not None else ""
+        return f"{where}{found.problem}"
+
+
+def _control_title(control_id: str) -> str | None:
+    try:
+        return load_catalog().get(control_id).title
+    except UnknownControlError:
+        return None
+
+
+def _control_order(control_id: str) -> tuple[int, int, str]:
+    try:
+        return (*control_id_key(control_id), "")
+    except ValueError:
+        return (10**6, 0, control_id)
+
+
+_BUCKETS = {
+    Kind.CONFIRM: "confirms",
+    Kind.CHECKLIST: "checklists",
+    Kind.ATTESTATION: "attestations",
+    Kind.WAIVER: "waivers",
+}
+
+
+def _sessions(selected: list[Record]) -> list[SessionInfo]:
+    grouped: dict[str, list[Record]] = {}
+    for record in selected:
+        if record.session:
+            grouped.setdefault(record.session, []).append(record)
+    infos = []
+    for session_id, items in grouped.items():
+        start = next((r for r in items if r.kind == Kind.SESSION_START), None)
+        end = next((r for r in reversed(items) if r.kind == Kind.SESSION_END), None)
+        infos.append(SessionInfo(session_id, start, end, items[0], items[-1], len(items)))
+    return infos
+
+
+def _spread_plan(record: Record, trails: dict[str | None, ControlTrail]) -> None:
+    """A plan's "before" evidence goes to each control it names; the other controls it fixes point to it."""
+    before = record.payload.get("before")
+    if isinstance(before, dict):
+        for control_id, data in before.items():
+            if isinstance(data, dict):
+                trails.setdefault(control_id, ControlTrail(control_id)).before.append(Evidence(record, data))
+    plan = record.payload.get("plan")
+    controls = plan.get("controls") if isinstance(plan, dict) else None
+    for control_id in controls if isinstance(controls, list) else []:
+        if isinstance(control_id, str) and control_id != record.control:
+            trails.setdefault(control_id, ControlTrail(control_id)).fixed_by.append((str(record.control), record))
+
+
+def build_report(
+    all_records: list[Record],
+    selected: list[Record],
+    *,
+    log_path: Path,
+    scope: str,
+    verification: VerifyReport | None,
+    verification_error: str | None = None,
+    torn_lines: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditReport:
+    """Group the selected records by control; calls are paired with their results across the whole log."""
+    results = results_by_call(all_records)
+    intents = {
+        str(r.payload["call_id"]): r
+        for r in all_records
+        if r.kind == Kind.CALL and isinstance(r.payload.get("call_id"), str)
+    }
+    trails: dict[str | None, ControlTrail] = {}
+    unfinished: list[CallStep] = []
+    paired: set[str] = set()
+    for record in selected:
+        trail = trails.setdefault(record.control, ControlTrail(record.control))
+        if record.kind in (Kind.CALL, Kind.RESULT):
+            call_id = str(record.payload.get("call_id"))
+            if call_id in paired:
+                continue
+            paired.add(call_id)
+            step = CallStep(intents.get(call_id), results.get(call_id))
+            trail.calls.append(step)
+            if step.result is None:
+                unfinished.append(step)
+        elif record.kind == Kind.FINDING:
+            trail.before.append(Evidence(record, record.payload))
+        elif record.kind == Kind.VERIFY:
+            trail.verifies.append(Evidence(record, record.payload))
+        elif record.kind == Kind.PLAN:
+            trail.plans.append(record)
+            _spread_plan(record, trails)
+        elif record.kind in _BUCKETS:
+            getattr(trail, _BUCKETS[Kind(record.kind)]).append(record)
+        elif record.kind not in (Kind.SESSION_START, Kind.SESSION_END):
+            trail.other.append(record)
+    general = trails.pop(None, ControlTrail(None))
+    controls = sorted((t for t in trails.values() if t.control_id), key=lambda t: _control_order(str(t.control_id)))
+    for trail in controls:
+        trail.title = _control_title(str(trail.control_id))
+    account = next((r.account for r in all_records), verification.account_id if verification else None)
+    return AuditReport(
+        account_id=account,
+        log_path=log_path,
+        scope=scope,
+        generated_at=utc_timestamp(now or dt.datetime.now(dt.UTC)),
+        verification=verification,
+        verification_error=verification_error,
+        records=selected,
+        sessions=_sessions(selected),
+        controls=controls,
+        general=general,
+        unfinished=unfinished,
+        torn_lines=torn_lines or [],
+    )
+
+
+def _trail_dict(trail: ControlTrail) -> dict[str, Any]:
+    def records(items: list[Record]) -> list[dict[str, Any]]:
+        return [item.to_dict() for item in items]
+
+    def evidence(items: list[Evidence]) -> list[dict[str, Any]]:
+        return [{"seq": item.record.seq, "time": item.record.time, **item.data} for item in items]
+
+    return {
+        "id": trail.control_id,
+        "title": trail.title,
+        "evidence_before": evidence(trail.before),
+        "plans": records(trail.plans),
+        "fixed_by_plan_in": [{"control": control, "seq": plan.seq} for control, plan in trail.fixed_by],
+        "confirmations": records(trail.confirms),
+        "calls": [
+            {
+                "intent": step.intent.to_dict() if step.intent else None,
+                "result": step.result.to_dict() if step.result else None,
+            }
+            for step in trail.calls
+        ],
+        "verification_after": evidence(trail.verifies),
+        "checklists": records(trail.checklists),
+        "attestations": records(trail.attestations),
+        "waivers": records(trail.waivers),
+        "other": records(trail.other),
+    }
+
+
+def report_to_dict(report: AuditReport) -> dict[str, Any]:
+    """The JSON export: everything in the report, each record in full (hashes and HMACs included)."""
+    verification = report.verification.to_dict() if report.verification else {"error": report.verification_error}
+    return {
+        "report": "cis-wizard audit log",
+        "generated_at": report.generated_at,
+        "tool_version": report.tool_version,
+        "account_id": report.account_id,
+        "scope": report.scope,
+        "log": {"path": str(report.log_path), "verification": verification, "torn_lines": report.torn_lines},
+        "records": len(report.records),
+        "sessions": [
+            {
+                "id": s.id,
+                "started": s.first.time,
+                "ended": s.end.time if s.end else None,
+                "driver": s.driver,
+                "caller": s.first.caller,
+                "host": s.first.host,
+                "status": s.status,
+                "records": s.records,
+            }
+            for s in report.sessions
+        ],
+        "controls": [_trail_dict(trail) for trail in report.controls],
+        "general": _trail_dict(report.general),
+        "unfinished_calls": [step.intent.to_dict() for step in report.unfinished if step.intent],
+    }
