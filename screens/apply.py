@@ -108,6 +108,8 @@ class ApplyScreen(Screen[None]):
         self.outcomes = outcomes
         session = wizard_app(self).session
         assert session is not None
+        for notice in session.take_notices():
+            self.notify(notice, severity="warning", timeout=15)
         result = Text()
         failed = [o for o in outcomes if not o.ok]
         if failed:

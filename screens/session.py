@@ -59,6 +59,7 @@ class WizardSession:
     before: AuditResult | None = None
     current: dict[str, Finding] = field(default_factory=dict)
     waivers: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # said once by the log (e.g. no keyring): shown as toasts
     _log: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -110,7 +111,7 @@ class WizardSession:
         with self._lock:
             if self._log is None:
                 identity = self.connection.identity
-                self._log = AuditLog.open(identity.account_id, identity.arn, self.log_path)
+                self._log = AuditLog.open(identity.account_id, identity.arn, self.log_path, notice=self.notices.append)
             return self._log
 
     def apply(self, plans: list[Plan], on_step: StepCallback | None = None) -> tuple[list[PlanOutcome], AuditResult]:
@@ -137,6 +138,10 @@ class WizardSession:
         log = self.audit_log()
         for plan in plans:
             record_confirm(log, plan, "no", "cancelled at the confirm")
+
+    def take_notices(self) -> list[str]:
+        taken, self.notices[:] = list(self.notices), []
+        return taken
 
     def close(self) -> None:
         if self._log is not None:

@@ -73,6 +73,8 @@ class WaiverScreen(ModalScreen[str | None]):
             {"action": "granted", "reason": reason, "owner": owner, "expires": expiry.isoformat()},
             control_id=self.control_id,
         )
+        for notice in session.take_notices():
+            self.app.notify(notice, severity="warning", timeout=15)
         session.waivers[self.control_id] = f"{reason} (owner {owner}, until {expiry.isoformat()})"
         self.dismiss(reason)
 
