@@ -16,6 +16,9 @@ _EMAIL = re.compile(
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
 _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _LOG_GROUP = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")
+_PHONE = re.compile(r"^\+[1-9][0-9 ()-]*$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+PHONE_MAX_LENGTH = 20  # account:PutContactInformation's limit (PutAlternateContact allows 25)
 SNS_PROTOCOLS = ("email", "email-json", "https", "sms", "sqs", "lambda")
 
 CIS_MIN_PASSWORD_LENGTH = 14
@@ -41,6 +44,46 @@ def validate_log_group_name(value: str) -> str:
     return value
 
 
+def validate_phone(value: str, what: str = "phone number") -> str:
+    """An E.164-style number: "+", country code, then digits (spaces, hyphens and parentheses allowed)."""
+    digits = sum(ch.isdigit() for ch in value or "")
+    if not _PHONE.match(value or "") or not 7 <= digits <= 15 or len(value) > PHONE_MAX_LENGTH:
+        raise UsageError(
+            f"{what} {value!r} is not an international phone number: start with + and the country code, "
+            f"7-15 digits, at most {PHONE_MAX_LENGTH} characters (like +1 555 0100 123)."
+        )
+    return value
+
+
+def _validate_text(value: str | None, flag: str, limit: int) -> None:
+    if value is not None and not (value.strip() and len(value) <= limit):
+        raise UsageError(f"{flag} must be 1-{limit} characters and not blank (got {len(value)}).")
+
+
+# 1.17: FixOptions field -> ContactInformation member of account:PutContactInformation (and its length limit).
+CONTACT_OPTION_FIELDS = {
+    "contact_full_name": ("FullName", 50),
+    "contact_company_name": ("CompanyName", 50),
+    "contact_address_line1": ("AddressLine1", 60),
+    "contact_address_line2": ("AddressLine2", 60),
+    "contact_city": ("City", 50),
+    "contact_state_or_region": ("StateOrRegion", 50),
+    "contact_postal_code": ("PostalCode", 20),
+    "contact_country_code": ("CountryCode", 2),
+    "contact_phone": ("PhoneNumber", PHONE_MAX_LENGTH),
+}
+SECURITY_CONTACT_FIELDS = (
+    "security_contact_name",
+    "security_contact_email",
+    "security_contact_phone",
+    "security_contact_title",
+)
+
+
+def option_flag(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class FixOptions:
     alarm_endpoint: str | None = None  # e-mail address (or URL/ARN/number for other protocols)
@@ -52,6 +95,21 @@ class FixOptions:
     min_password_length: int = CIS_MIN_PASSWORD_LENGTH
     password_reuse: int = CIS_PASSWORD_REUSE
     max_password_age: int = CIS_MAX_PASSWORD_AGE
+    # 1.18: the account's SECURITY alternate contact (all four, or none)
+    security_contact_name: str | None = None
+    security_contact_email: str | None = None
+    security_contact_phone: str | None = None
+    security_contact_title: str | None = None
+    # 1.17: the account's contact information (merged with what the account has; see CONTACT_OPTION_FIELDS)
+    contact_full_name: str | None = None
+    contact_company_name: str | None = None
+    contact_address_line1: str | None = None
+    contact_address_line2: str | None = None
+    contact_city: str | None = None
+    contact_state_or_region: str | None = None
+    contact_postal_code: str | None = None
+    contact_country_code: str | None = None
+    contact_phone: str | None = None
 
     def __post_init__(self) -> None:
         if self.alarm_protocol not in SNS_PROTOCOLS:
@@ -77,6 +135,50 @@ class FixOptions:
             )
         if not 1 <= self.max_password_age <= CIS_MAX_PASSWORD_AGE:
             raise UsageError(f"maximum password age {self.max_password_age} must be between 1 and 90 days.")
+        self._validate_security_contact()
+        self._validate_contact_information()
+
+    def _validate_security_contact(self) -> None:
+        given = [name for name in SECURITY_CONTACT_FIELDS if getattr(self, name) is not None]
+        if not given:
+            return
+        missing = [option_flag(name) for name in SECURITY_CONTACT_FIELDS if name not in given]
+        if missing:
+            raise UsageError(f"the security contact (1.18) needs all four values; missing {', '.join(missing)}.")
+        _validate_text(self.security_contact_name, "--security-contact-name", 64)
+        _validate_text(self.security_contact_title, "--security-contact-title", 50)
+        validate_email(self.security_contact_email or "")
+        validate_phone(self.security_contact_phone or "", "--security-contact-phone")
+
+    def _validate_contact_information(self) -> None:
+        for name, (_, limit) in CONTACT_OPTION_FIELDS.items():
+            _validate_text(getattr(self, name), option_flag(name), limit)
+        if self.contact_country_code is not None and not _COUNTRY.match(self.contact_country_code):
+            raise UsageError(
+                f"--contact-country-code {self.contact_country_code!r}: use the two-letter ISO code in capitals "
+                "(like US or DE)."
+            )
+        if self.contact_phone is not None:
+            validate_phone(self.contact_phone, "--contact-phone")
+
+    def security_contact(self) -> dict[str, str] | None:
+        """PutAlternateContact's values for the SECURITY contact, or None when not given."""
+        if self.security_contact_email is None:
+            return None
+        return {
+            "Name": str(self.security_contact_name),
+            "EmailAddress": self.security_contact_email,
+            "PhoneNumber": str(self.security_contact_phone),
+            "Title": str(self.security_contact_title),
+        }
+
+    def contact_information(self) -> dict[str, str]:
+        """The ContactInformation members the admin gave (for 1.17), by their API names."""
+        return {
+            member: getattr(self, name)
+            for name, (member, _) in CONTACT_OPTION_FIELDS.items()
+            if getattr(self, name) is not None
+        }
 
     def name(self, base: str) -> str:
         """A resource name with the admin's prefix: `cis-` + `alarms` -> `cis-alarms`."""
