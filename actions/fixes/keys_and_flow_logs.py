@@ -1,0 +1,205 @@
+"""2.8 and 2.9: yearly rotation for customer KMS keys; REJECT flow logs to one private S3 bucket for every VPC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.fixes.aws_resources import bucket_exists, policy_json, private_bucket_steps
+from actions.registry import FixContext, register_fix
+from wizard.collectors.regional import KmsKey
+from wizard.errors import AwsReadError
+from wizard.plans import ApiCall, Plan, Risk
+
+FLOW_LOG_TRAFFIC = "REJECT"  # the CIS minimum; ALL logs accepted traffic too (more data, more cost)
+FLOW_LOG_DELIVERY = "delivery.logs.amazonaws.com"
+CREATED_BY_TAG = {"Key": "created-by", "Value": "cis-wizard"}
+
+
+def _unread(what: str, unreadable: list[str]) -> list[str]:
+    return [f"{what} not read, so not changed: {'; '.join(unreadable)}."] if unreadable else []
+
+
+# -- 2.8 -------------------------------------------------------------------------------------------------------
+def rotation_target(key: KmsKey, region: str) -> tuple[str, str]:
+    """(key id or ARN, region) to enable rotation on: a multi-Region replica rotates with its primary key."""
+    config = key.metadata.get("MultiRegionConfiguration") or {}
+    primary = config.get("PrimaryKey") or {}
+    if config.get("MultiRegionKeyType") == "REPLICA" and primary.get("Arn") and primary.get("Region"):
+        return str(primary["Arn"]), str(primary["Region"])
+    return key.key_id, region
+
+
+@register_fix("kms-rotation", ("2.8",))
+def kms_rotation_plan(fix: FixContext) -> Plan:
+    title = "Turn on yearly rotation for customer-managed KMS keys"
+    steps: list[ApiCall] = []
+    undo: list[ApiCall] = []
+    affected: list[str] = []
+    unreadable: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for region in fix.inventory.regions:
+        try:
+            keys = fix.inventory.kms_keys(region)
+        except AwsReadError as error:
+            unreadable.append(f"{region}: {error.reason}")
+            continue
+        for key in keys:
+            if key.rotation_enabled is not False:  # True: done; None: not a key CIS 2.8 is about
+                continue
+            key_id, key_region = rotation_target(key, region)
+            if (key_id, key_region) in seen:
+                continue
+            seen.add((key_id, key_region))
+            label = key.arn + (f" ({', '.join(key.aliases)})" if key.aliases else "")
+            if key_id != key.key_id:
+                label += f", replica of {key_id}"
+            steps.append(
+                ApiCall(
+                    f"rotate-{key_region}-{len(steps) + 1}",
+                    "kms",
+                    "EnableKeyRotation",
+                    {"KeyId": key_id},
+                    key_region,
+                    f"rotate the key material of {label} every year",
+                    Risk.SAFE,
+                )
+            )
+            undo.append(
+                ApiCall(
+                    f"unrotate-{key_region}-{len(undo) + 1}",
+                    "kms",
+                    "DisableKeyRotation",
+                    {"KeyId": key_id},
+                    key_region,
+                    f"stop rotating {label}",
+                )
+            )
+            affected.append(f"{label} in {key_region}: nothing changes for its users")
+    if not steps:
+        refused = f"cannot read the KMS keys: {'; '.join(unreadable)}" if unreadable else None
+        return Plan("kms-rotation", ("2.8",), title, (), refused=refused)
+    notes = [
+        "AWS keeps every earlier key material, so data encrypted before a rotation still decrypts; key ids, "
+        "ARNs, aliases and policies do not change.",
+        "Each rotation adds a key version; AWS bills the first two rotations of a key like an extra key "
+        "(see AWS KMS pricing).",
+        *_unread("KMS keys", unreadable),
+    ]
+    return Plan(
+        "kms-rotation", ("2.8",), title, tuple(steps), undo=tuple(undo), notes=tuple(notes), affected=tuple(affected)
+    )
+
+
+# -- 2.9 -------------------------------------------------------------------------------------------------------
+def flow_log_bucket(fix: FixContext) -> str:
+    return fix.options.name(f"flow-logs-{fix.account_id}")
+
+
+def flow_log_bucket_policy(fix: FixContext, bucket: str) -> str:
+    """Lets VPC flow log delivery (from this account only) write objects and read the bucket's ACL."""
+    source = {
+        "StringEquals": {"aws:SourceAccount": fix.account_id},
+        "ArnLike": {"aws:SourceArn": f"arn:{fix.partition}:logs:*:{fix.account_id}:*"},
+    }
+    return policy_json(
+        {
+            "Sid": "AWSLogDeliveryWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": FLOW_LOG_DELIVERY},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:{fix.partition}:s3:::{bucket}/AWSLogs/{fix.account_id}/*",
+            "Condition": {
+                **source,
+                "StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"},
+            },
+        },
+        {
+            "Sid": "AWSLogDeliveryAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": FLOW_LOG_DELIVERY},
+            "Action": "s3:GetBucketAcl",
+            "Resource": f"arn:{fix.partition}:s3:::{bucket}",
+            "Condition": source,
+        },
+    )
+
+
+def vpcs_without_flow_logs(vpcs: list[dict[str, Any]], flow_logs: list[dict[str, Any]]) -> list[str]:
+    """VPC ids with no ACTIVE flow log, decided as the 2.9 check decides (any traffic type counts)."""
+    active = {f.get("ResourceId") for f in flow_logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
+    return [vpc["VpcId"] for vpc in vpcs if vpc["VpcId"] not in active]
+
+
+@register_fix("vpc-flow-logs", ("2.9",))
+def vpc_flow_logs_plan(fix: FixContext) -> Plan:
+    title = f"Flow logs ({FLOW_LOG_TRAFFIC} traffic) for every VPC, delivered to S3"
+    missing: dict[str, list[str]] = {}
+    unreadable: list[str] = []
+    for region in fix.inventory.regions:
+        try:
+            lacking = vpcs_without_flow_logs(fix.inventory.vpcs(region), fix.inventory.flow_logs(region))
+        except AwsReadError as error:
+            unreadable.append(f"{region}: {error.reason}")
+            continue
+        if lacking:
+            missing[region] = lacking
+    if not missing:
+        refused = f"cannot read the VPCs or flow logs: {'; '.join(unreadable)}" if unreadable else None
+        return Plan("vpc-flow-logs", ("2.9",), title, (), refused=refused)
+    bucket = flow_log_bucket(fix)
+    destination = f"arn:{fix.partition}:s3:::{bucket}"  # a bucket ARN without a /prefix (see MOTO_NOTES)
+    try:
+        reuse = bucket_exists(fix, bucket)
+    except AwsReadError as error:
+        return Plan(
+            "vpc-flow-logs", ("2.9",), title, (), refused=f"cannot list buckets to look for {bucket}: {error.reason}"
+        )
+    steps = private_bucket_steps(
+        fix, "flow-logs", bucket, fix.home_region, flow_log_bucket_policy(fix, bucket), "VPC flow log delivery"
+    )
+    for region, vpc_ids in missing.items():
+        steps.append(
+            ApiCall(
+                f"flow-logs-{region}",
+                "ec2",
+                "CreateFlowLogs",
+                {
+                    "ResourceIds": vpc_ids,
+                    "ResourceType": "VPC",
+                    "TrafficType": FLOW_LOG_TRAFFIC,
+                    "LogDestinationType": "s3",
+                    "LogDestination": destination,
+                    "TagSpecifications": [{"ResourceType": "vpc-flow-log", "Tags": [CREATED_BY_TAG]}],
+                },
+                region,
+                f"log {FLOW_LOG_TRAFFIC} traffic of {', '.join(vpc_ids)} to s3://{bucket}",
+                Risk.SAFE,
+            )
+        )
+    created = ", ".join(f"{region}: {' '.join(ids)}" for region, ids in missing.items())
+    notes = [
+        f"Flow logs go to s3://{bucket} in {fix.home_region}"
+        + (" (the existing bucket is reused)." if reuse else " (created private, writable only by log delivery).")
+        + " Logs from other regions cross regions to get there; S3 storage and flow log delivery are billed.",
+        f"CIS asks for REJECT traffic at least; to log accepted traffic too, create the flow logs with "
+        f"--traffic-type ALL instead. VPCs getting a flow log: {created}.",
+        "No undo steps: the new flow log ids are known only after the call. To remove them, run `aws ec2 "
+        "describe-flow-logs --filter Name=tag:created-by,Values=cis-wizard` in each region and `aws ec2 "
+        "delete-flow-logs --flow-log-ids ...` with the ids; the bucket and its logs stay.",
+        *_unread("VPCs or flow logs", unreadable),
+    ]
+    if not reuse:
+        notes.append(
+            f"If another AWS account owns a bucket called {bucket}, creating it fails before anything changes."
+        )
+    return Plan(
+        "vpc-flow-logs",
+        ("2.9",),
+        title,
+        tuple(steps),
+        notes=tuple(notes),
+        affected=tuple(
+            f"{vpc} ({region}): its rejected traffic is recorded" for region, ids in missing.items() for vpc in ids
+        ),
+        extra_actions=("logs:CreateLogDelivery", "logs:DeleteLogDelivery"),
+    )
