@@ -120,17 +120,23 @@ def run_plan_command(args: argparse.Namespace) -> int:
 
 
 def _confirm(plan: Any, account_id: str) -> tuple[bool, str]:
-    """Ask per plan; default No. Irreversible steps need the account id typed."""
+    """Ask per plan; default No. Disruptive plans need "yes" typed; irreversible ones the account id."""
     import questionary
 
     from wizard.plans import Risk
 
+    controls = ", ".join(plan.control_ids)
     if plan.risk is Risk.IRREVERSIBLE:
         typed = questionary.text(
-            f"This cannot be undone. Type the account id ({account_id}) to apply {', '.join(plan.control_ids)}:"
+            f"This cannot be undone. Type the account id ({account_id}) to apply {controls}:"
         ).unsafe_ask()
         return typed.strip() == account_id, f"typed {typed.strip()!r}"
-    answer = questionary.confirm(f"Apply the fix for {', '.join(plan.control_ids)}?", default=False).unsafe_ask()
+    if plan.risk is Risk.DISRUPTIVE:
+        typed = questionary.text(
+            f"This may break what relies on the current setup (listed above). Type yes to apply {controls}:"
+        ).unsafe_ask()
+        return typed.strip().lower() == "yes", f"typed {typed.strip()!r}"
+    answer = questionary.confirm(f"Apply the fix for {controls}?", default=False).unsafe_ask()
     return bool(answer), "yes" if answer else "no"
 
 

@@ -33,10 +33,18 @@ def trim_for_evidence(value: Any, limit: int = EVIDENCE_LIST_LIMIT) -> Any:
 
 
 def _is_unsupported(error: botocore.exceptions.ClientError) -> bool:
-    """An endpoint that does not implement an operation answers a bare HTTP 404/501, not an AWS error code."""
-    code = str(error.response.get("Error", {}).get("Code") or "")
+    """An endpoint that does not implement an operation answers a bare HTTP 404/501 page, not an AWS error.
+
+    A real AWS 404 (HeadBucket on a missing bucket) has code "404" too, so the body decides.
+    """
+    details = error.response.get("Error", {})
+    code = str(details.get("Code") or "")
+    message = str(details.get("Message") or "").lower()
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code in {"404", "501", "NotImplemented"} or (not code and status in (404, 501))
+    if code == "NotImplemented" or status == 501:
+        return True
+    looks_unimplemented = "not yet implemented" in message or "not implemented" in message or "<html" in message
+    return (code in {"404", ""} or status == 404) and looks_unimplemented
 
 
 def error_code(error: Exception) -> str:
