@@ -22,7 +22,10 @@ class ConfirmScreen(ModalScreen[bool]):
         super().__init__()
         self.plans = plans
         self.account_id = account_id
-        self.irreversible = any(s.risk is Risk.IRREVERSIBLE for p in plans for s in p.steps)
+        risks = {s.risk for p in plans for s in p.steps}
+        # What must be typed before Yes is enabled: the account id for irreversible steps, "yes" for
+        # disruptive ones (they may break a workload: the affected resources are listed above).
+        self.required = account_id if Risk.IRREVERSIBLE in risks else "yes" if Risk.DISRUPTIVE in risks else None
 
     def compose(self) -> ComposeResult:
         calls = [s for p in self.plans for s in p.steps]
@@ -38,19 +41,24 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(f"Make these {len(calls)} call(s) in account {self.account_id}?", classes="title")
             with VerticalScroll(id="confirm-calls"):
                 yield Static(listing)
-            if self.irreversible:
+            if self.required == self.account_id:
                 yield Static("Some steps cannot be undone. Type the account id to enable Yes.", classes="error")
-                yield Input(placeholder=self.account_id, id="account-check")
+            elif self.required:
+                yield Static(
+                    "This may break what relies on the current setup. Type yes to enable Yes.", classes="error"
+                )
+            if self.required:
+                yield Input(placeholder=self.required, id="account-check")
             with Horizontal(classes="buttons"):
                 yield Button("No", variant="primary", id="no")
-                yield Button("Yes, apply", variant="error", id="yes", disabled=self.irreversible)
+                yield Button("Yes, apply", variant="error", id="yes", disabled=bool(self.required))
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
 
     @on(Input.Changed, "#account-check")
     def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#yes", Button).disabled = event.value.strip() != self.account_id
+        self.query_one("#yes", Button).disabled = event.value.strip().lower() != (self.required or "").lower()
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
