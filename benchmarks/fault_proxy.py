@@ -45,10 +45,18 @@ follow the request's protocol, so botocore parses them into the usual `ClientErr
 * rest-xml: `<Error><Code>..</Code><Message>..</Message><RequestId>..</RequestId></Error>`
 * smithy-rpc-v2-cbor: a CBOR map `{"__type": .., "message": ..}`
 
+`remove_rule(rule)` takes the object `add_rule` returned, or a pattern string (removes every rule added with
+exactly that string); `clear_rules()` removes all. `off()` closes the listening socket and every open client
+connection (clients get connection refused / connection closed); `on()` listens again on the same port;
+`with proxy.switched_off(): ...` does both. An unreachable upstream is answered with 502 BadGateway.
+
+What it saw: `counts` (Counter of (service, operation), faulted requests included), `count("ec2:*")`,
+`total`, `faults` (Counter of ("service:Operation", action name)), `records` (every answered request:
+`RequestInfo`, start and end `time.monotonic()`, HTTP status or "drop", fault name), `reset_counts()`.
+
 All methods are thread-safe, so a test can change rules or switch the proxy off while clients run. The proxy
-serves each client connection on its own thread (HTTP/1.1 keep-alive both ways, TCP_NODELAY) and keeps one
-upstream connection per client connection. It records every request (`records`: service, operation,
-region, start and end time, outcome) for timelines.
+serves each client connection on its own thread (HTTP/1.1 keep-alive both ways, TCP_NODELAY, listen backlog
+256) and keeps one upstream connection per client connection.
 """
 
 from __future__ import annotations
@@ -458,10 +466,6 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class _Dropped(Exception):
-    pass
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -502,7 +506,10 @@ class _Handler(BaseHTTPRequestHandler):
         proxy = self.server.proxy
         started = time.monotonic()
         body = self._read_body()
-        info = classify(self.command, self.path, self.headers, body)
+        try:
+            info = classify(self.command, self.path, self.headers, body)
+        except Exception:  # never let a request the proxy cannot name go unanswered
+            info = RequestInfo(UNKNOWN, UNKNOWN, UNKNOWN, "rest-json", self.command, self.path)
         pause, fault = proxy._decide(info)
         fault_name = fault.name if fault else None
         if pause > 0:
@@ -519,7 +526,7 @@ class _Handler(BaseHTTPRequestHandler):
                 info, fault.status, fault.code_for(info), fault.message, self.headers.get("Content-Type", "")
             )
         else:
-            status, reason, headers, data = self._forward(body)
+            status, reason, headers, data = self._forward(info, body)
         # Recorded before the answer goes out, so a client that has its answer also finds the record.
         proxy._record(RequestRecord(info, started, time.monotonic(), status, fault_name))
         try:
@@ -545,7 +552,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and data:
             self.wfile.write(data)
 
-    def _forward(self, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    def _forward(self, info: RequestInfo, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
         proxy = self.server.proxy
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
         if body or self.command in ("POST", "PUT", "PATCH"):
@@ -576,7 +583,6 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 if attempt == 0 and stale:
                     continue  # the upstream closed an idle keep-alive connection: one fresh try
-                info = classify(self.command, self.path, self.headers, body)
                 status, error_headers, data = error_response(
                     info, 502, "BadGateway", f"fault proxy: upstream failed: {problem!r}"
                 )

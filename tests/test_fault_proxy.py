@@ -15,7 +15,18 @@ import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from benchmarks.fault_proxy import FaultProxy, classify, delay, deny, drop, error, error500, throttle
+from benchmarks.fault_proxy import (
+    FaultProxy,
+    RequestInfo,
+    classify,
+    delay,
+    deny,
+    drop,
+    error,
+    error500,
+    error_response,
+    throttle,
+)
 
 REGION = "us-east-1"
 NO_RETRIES = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=10)
@@ -122,6 +133,22 @@ def test_names_s3_objects_and_s3control_requests() -> None:
     assert named("POST", "/", scope="monitoring", X_Amz_Target="GraniteServiceVersion20100801.DescribeAlarms") == (
         "cloudwatch:DescribeAlarms"
     )
+
+
+@pytest.mark.parametrize("protocol", ["query", "ec2", "json", "rest-json", "rest-xml", "smithy-rpc-v2-cbor"])
+@pytest.mark.parametrize(("status", "code"), [(400, "ThrottlingException"), (403, "AccessDenied"), (500, "Internal")])
+def test_error_bodies_parse_as_botocore_errors_in_every_protocol(protocol: str, status: int, code: str) -> None:
+    from botocore.awsrequest import HeadersDict
+    from botocore.parsers import create_parser
+
+    info = RequestInfo("svc", "Op", REGION, protocol, "POST", "/")
+    status_out, headers, body = error_response(info, status, code, "why <it> failed & more")
+    parsed = create_parser(protocol).parse(
+        {"status_code": status_out, "headers": HeadersDict(headers), "body": body}, None
+    )
+    assert parsed["Error"]["Code"] == code
+    assert parsed["Error"]["Message"] == "why <it> failed & more"
+    assert parsed["ResponseMetadata"]["HTTPStatusCode"] == status
 
 
 def test_delay_adds_its_time_to_matching_requests_only(proxy: FaultProxy, client: ClientFactory) -> None:
@@ -308,3 +335,10 @@ def test_32_concurrent_clients_with_faults_and_an_outage(proxy: FaultProxy, clie
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads)
     assert seen["ok"] > 0 and seen["refused"] > 0 and seen["ok-after"] > 0
+
+
+def test_an_unreachable_upstream_answers_502_bad_gateway() -> None:
+    with FaultProxy(upstream="http://127.0.0.1:1") as dead:
+        kms = boto3.client("kms", region_name=REGION, endpoint_url=dead.url, config=NO_RETRIES)
+        assert error_of(kms.list_keys) == ("BadGateway", 502)
+        assert dead.counts == Counter({("kms", "ListKeys"): 1})

@@ -1,0 +1,61 @@
+"""A moto server in its own process, for benchmarks: `python -m benchmarks.moto_server --port 0`.
+
+It serves on 127.0.0.1 as account 123456789012 with AWS managed IAM policies loaded, gives moto's IAM
+backend the root user's credential-report row (wizard.sandbox.root_account) so CIS 1.1 can be audited, prints
+`PORT <n>` on stdout once it accepts requests, and runs until it is killed (SIGTERM/SIGINT) or its stdin
+closes when started with --exit-on-stdin-eof.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+ACCOUNT_ID = "123456789012"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.moto_server", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    parser.add_argument(
+        "--exit-on-stdin-eof", action="store_true", help="stop when stdin closes (the parent went away)"
+    )
+    args = parser.parse_args(argv)
+
+    # Before moto is imported: the account id, and AWS managed policies (for CIS 1.20's AWSSupportAccess).
+    os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # it logs every request otherwise
+
+    from moto.server import ThreadedMotoServer
+
+    from wizard.sandbox.root_account import RootAccountState, seed_root_account
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server.start()
+    seed_root_account(ACCOUNT_ID, RootAccountState())
+    _, port = server.get_host_and_port()
+
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    if args.exit_on_stdin_eof:
+
+        def watch_stdin() -> None:
+            sys.stdin.read()
+            stopped.set()
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
+
+    print(f"PORT {port}", flush=True)
+    stopped.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
