@@ -20,6 +20,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from wizard.errors import CredentialsError, EndpointError, UsageError
+from wizard.model_loader import share_models
 
 DEFAULT_REGION = "us-east-1"
 MAX_CONCURRENCY = 32
@@ -58,6 +59,7 @@ class CallCounter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._client_locks: dict[tuple[str, str], threading.Lock] = {}
         self.requests = 0
         self.by_operation: Counter[str] = Counter()
 
@@ -115,11 +117,13 @@ class AwsContext:
             raise UsageError(f"Unknown region {self.home_region!r}.") from error
         if self.home_region not in self.known_regions():
             raise UsageError(f"Unknown region {self.home_region!r} for partition {self.partition}.")
+        share_models(self.session._session)  # boto3 exposes no public way to reach its botocore session
         self.counter = CallCounter()
         self.session.events.register("before-send", self.counter.on_request)
         self.session.events.register("before-call.*.*", self.counter.on_call)
         self._clients: dict[tuple[str, str], BaseClient] = {}
         self._lock = threading.Lock()
+        self._client_locks: dict[tuple[str, str], threading.Lock] = {}
         self._identity: CallerIdentity | None = None
         self._requested_regions = self._parse_region_list(settings.regions)
 
@@ -127,7 +131,12 @@ class AwsContext:
     def client(self, service: str, region: str | None = None) -> Any:
         """One client per (service, region), created on first use and reused (clients are thread-safe)."""
         key = (service, region or self.home_region)
+        client = self._clients.get(key)
+        if client is not None:
+            return client
         with self._lock:
+            lock = self._client_locks.setdefault(key, threading.Lock())
+        with lock:  # one lock per (service, region): clients of different regions are built in parallel
             client = self._clients.get(key)
             if client is None:
                 client = self.session.client(

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import threading
 from functools import cache
 from typing import Any
 
 import botocore.session
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel, Shape
+
+from wizard.model_loader import share_models
 
 # The CLI names a few services differently from botocore.
 _CLI_SERVICE_NAMES = {"s3": "s3api", "config": "configservice"}
@@ -28,19 +31,33 @@ _ARGUMENT_RENAMES = {
 _SCALAR_TYPES = {"string", "integer", "long", "float", "double", "timestamp", "boolean"}
 
 
+_MODEL_LOCK = threading.Lock()
+
+
 @cache
 def _botocore_session() -> botocore.session.Session:
-    return botocore.session.get_session()
+    session = botocore.session.get_session()
+    share_models(session)
+    return session
 
 
 @cache
-def service_model(service: str) -> ServiceModel:
+def _service_model(service: str) -> ServiceModel:
     return _botocore_session().get_service_model(service)
 
 
+def service_model(service: str) -> ServiceModel:
+    with _MODEL_LOCK:  # threads rendering evidence at once would otherwise each build the model
+        return _service_model(service)
+
+
 @cache
-def operation_model(service: str, operation: str) -> OperationModel:
+def _operation_model(service: str, operation: str) -> OperationModel:
     return service_model(service).operation_model(operation)
+
+
+def operation_model(service: str, operation: str) -> OperationModel:
+    return _operation_model(service, operation)
 
 
 def cli_service_name(service: str) -> str:

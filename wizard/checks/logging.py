@@ -151,7 +151,7 @@ def bucket_public_exposure(bucket: BucketFacts, account_block: dict[str, bool] |
     return reasons
 
 
-@register("2.3", regional_reads=("trails",))
+@register("2.3", reads=("account_public_access_block", "trail_buckets"), regional_reads=("trails",))
 def trail_bucket_not_public(inv: Inventory) -> Finding:
     builder = FindingBuilder("2.3")
     for trail, bucket in _trail_buckets(inv, builder):
@@ -237,7 +237,7 @@ def config_all_regions(inv: Inventory) -> Finding:
     )
 
 
-@register("2.6", regional_reads=("trails",))
+@register("2.6", reads=("trail_buckets",), regional_reads=("trails",))
 def trail_bucket_access_logging(inv: Inventory) -> Finding:
     builder = FindingBuilder("2.6")
     for trail, bucket in _trail_buckets(inv, builder):

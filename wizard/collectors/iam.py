@@ -29,9 +29,7 @@ def fetch_credential_report(api: ReadApi, region: str) -> list[CredentialRow]:
         if state and state.get("State") == "COMPLETE":
             break
     else:
-        raise AwsReadError(
-            "iam:GenerateCredentialReport", region, "ReportNotReady", "the report was not ready in time"
-        )
+        raise AwsReadError("iam:GenerateCredentialReport", region, "ReportNotReady", "the report was not ready in time")
     reply = api.call("iam", "GetCredentialReport", region, record=False) or {}
     try:
         rows = parse_credential_report(reply.get("Content", b""))

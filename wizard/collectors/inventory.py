@@ -11,6 +11,7 @@ from wizard.collectors import iam, logging, regional
 from wizard.collectors.api import ReadApi
 from wizard.collectors.cache import ReadCache
 from wizard.credential_report import CredentialRow
+from wizard.errors import AwsReadError
 from wizard.findings import Evidence
 
 T = TypeVar("T")
@@ -24,6 +25,8 @@ GLOBAL_READS = (
     "virtual_mfa_devices",
     "contact_information",
     "security_contact",
+    "account_public_access_block",
+    "trail_buckets",
 )
 REGIONAL_READS = (
     "trails",
@@ -161,6 +164,17 @@ class Inventory:
         if result_key:
             return self._read(key, lambda api: api.paginate(service, operation, region, result_key, **params))
         return self._read(key, lambda api: api.call(service, operation, region, **params) or {})
+
+    def trail_buckets(self) -> list[logging.BucketFacts]:
+        """The S3 buckets of every trail (read as soon as the trails are known; unreadable ones left out)."""
+        names = sorted({t.bucket for t in self.all_trails() if t.bucket})
+        facts = []
+        for name in names:
+            try:
+                facts.append(self.bucket(name))
+            except AwsReadError:
+                continue  # the checks that need this bucket report the error
+        return facts
 
     def all_trails(self) -> list[logging.Trail]:
         """Every trail the audited regions see, once each (each read in its home region)."""

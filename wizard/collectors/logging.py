@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,10 +119,14 @@ def fetch_bucket(api: ReadApi, home_region: str, name: str) -> BucketFacts:
     region = location.get("LocationConstraint") or "us-east-1"
     if region == "EU":
         region = "eu-west-1"
-    acl = api.call("s3", "GetBucketAcl", region, Bucket=name) or {}
-    policy_reply = api.call("s3", "GetBucketPolicy", region, absent_codes=_S3_ABSENT, Bucket=name)
-    block_reply = api.call("s3", "GetPublicAccessBlock", region, absent_codes=_S3_ABSENT, Bucket=name)
-    logging_reply = api.call("s3", "GetBucketLogging", region, Bucket=name) or {}
+    # The four reads don't depend on each other: make them at once.
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="bucket") as pool:
+        acl_job = pool.submit(api.call, "s3", "GetBucketAcl", region, Bucket=name)
+        policy_job = pool.submit(api.call, "s3", "GetBucketPolicy", region, absent_codes=_S3_ABSENT, Bucket=name)
+        block_job = pool.submit(api.call, "s3", "GetPublicAccessBlock", region, absent_codes=_S3_ABSENT, Bucket=name)
+        logging_job = pool.submit(api.call, "s3", "GetBucketLogging", region, Bucket=name)
+        acl, policy_reply = acl_job.result() or {}, policy_job.result()
+        block_reply, logging_reply = block_job.result(), logging_job.result() or {}
     policy = json.loads(policy_reply["Policy"]) if policy_reply and policy_reply.get("Policy") else None
     return BucketFacts(
         name=name,

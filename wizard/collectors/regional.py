@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from wizard.collectors.api import ReadApi
+
+KEY_READ_CONCURRENCY = 8
 
 
 def fetch_vpcs(api: ReadApi, region: str) -> list[dict[str, Any]]:
@@ -66,14 +69,16 @@ def is_rotatable_customer_key(metadata: dict[str, Any], aliases: tuple[str, ...]
 
 
 def fetch_kms_keys(api: ReadApi, region: str) -> list[KmsKey]:
-    keys = api.paginate("kms", "ListKeys", region, "Keys")
-    alias_entries = api.paginate("kms", "ListAliases", region, "Aliases")
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kms-list") as pool:
+        keys_job = pool.submit(api.paginate, "kms", "ListKeys", region, "Keys")
+        aliases_job = pool.submit(api.paginate, "kms", "ListAliases", region, "Aliases")
+        keys, alias_entries = keys_job.result(), aliases_job.result()
     aliases: dict[str, list[str]] = {}
     for entry in alias_entries:
         if entry.get("TargetKeyId"):
             aliases.setdefault(entry["TargetKeyId"], []).append(entry["AliasName"])
-    result = []
-    for key in keys:
+
+    def describe(key: dict[str, Any]) -> KmsKey:
         described = api.call("kms", "DescribeKey", region, KeyId=key["KeyId"]) or {}
         metadata = dict(described.get("KeyMetadata", {"KeyId": key["KeyId"]}))
         key_aliases = tuple(aliases.get(key["KeyId"], []))
@@ -81,5 +86,10 @@ def fetch_kms_keys(api: ReadApi, region: str) -> list[KmsKey]:
         if is_rotatable_customer_key(metadata, key_aliases):
             status = api.call("kms", "GetKeyRotationStatus", region, KeyId=key["KeyId"]) or {}
             rotation = bool(status.get("KeyRotationEnabled"))
-        result.append(KmsKey(metadata, key_aliases, rotation))
-    return result
+        return KmsKey(metadata, key_aliases, rotation)
+
+    if not keys:
+        return []
+    # Each key needs its own calls; a few at a time keeps a region with hundreds of keys quick.
+    with ThreadPoolExecutor(max_workers=KEY_READ_CONCURRENCY, thread_name_prefix="kms") as pool:
+        return list(pool.map(describe, keys))
