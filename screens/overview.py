@@ -44,14 +44,25 @@ class OverviewScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#controls", DataTable)
-        table.add_column("ID", key="id", width=5)
-        table.add_column("Control", key="title")
-        table.add_column("Lvl", key="level", width=3)
-        table.add_column("Status", key="status", width=7)
-        table.add_column("Fix", key="fix", width=7)
+        self._title_width = 0
         self.refresh_rows()
-        table.focus()
+        self.query_one("#controls", DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.refresh_rows()
+
+    def _columns(self, table: DataTable) -> int:
+        """(Re)build the columns so that Status and Fix always fit: the title takes what is left."""
+        width = max(20, self.size.width - 5 - 3 - 7 - 7 - 12)
+        if width != self._title_width:
+            table.clear(columns=True)
+            table.add_column("ID", key="id", width=5)
+            table.add_column("Control", key="title", width=width)
+            table.add_column("Lvl", key="level", width=3)
+            table.add_column("Status", key="status", width=7)
+            table.add_column("Fix", key="fix", width=7)
+            self._title_width = width
+        return width
 
     def on_screen_resume(self) -> None:
         self.refresh_rows()
@@ -66,6 +77,7 @@ class OverviewScreen(Screen[None]):
         status_filter, section_filter, level_filter = self._filters()
         table = self.query_one("#controls", DataTable)
         keep = table.cursor_row
+        self._columns(table)
         table.clear()
         for control in load_catalog():
             status = session.status(control.id)

@@ -165,9 +165,11 @@ def _register_password_rule(
             builder.passed("password-policy", GLOBAL, f"{shown}: {policy.get(shown)!r}")
         else:
             builder.failed("password-policy", GLOBAL, f"{shown} is {policy.get(shown)!r}; CIS requires {requirement}")
-        return builder.build(
-            passed=f"The password policy {requirement}.", failed=f"The password policy falls short: {shown}."
-        )
+        if policy is None:
+            failed = "The account has no password policy."
+        else:
+            failed = f"The password policy falls short: {shown} is {policy.get(shown)!r}, CIS requires {requirement}."
+        return builder.build(passed=f"The password policy {requirement}.", failed=failed)
 
     check.__name__ = f"password_policy_{control_id.replace('.', '_')}"
     register(control_id, reads=("password_policy",))(check)
