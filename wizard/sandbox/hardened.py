@@ -1,0 +1,368 @@
+"""The HARDENED account: the same company after following the benchmark; everything the API shows passes.
+
+- root: hardware MFA (MFA on, no virtual device), no access key, last signed in 200 days ago;
+- a CIS password policy; a security contact; a support role with AWSSupportAccess;
+- alice, bob and carol sign in with MFA and were active this week; permissions only through groups; the
+  keys (carol's, ci-deploy's) are weeks old and in use; no customer-managed "*:*" policy;
+- one multi-region trail: log file validation, a rotating KMS key, CloudWatch Logs (log group + role); its
+  bucket is private and logs its accesses to another bucket;
+- a metric filter (the benchmark's pattern) and alarm for each of 3.1-3.14, notifying an SNS topic that an
+  e-mail address is subscribed to;
+- AWS Config recording everything in every seeded region (global types in the home region);
+- flow logs on every VPC; every default security group without rules; nothing open to the world but HTTPS;
+  a running instance with an instance profile; no peering routes.
+
+Not visible to any API, so not seeded: security questions (1.15, MANUAL) and contact details (1.17: moto has
+no GetContactInformation, so the audit reports ERROR there).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from wizard.cis_filters import CIS_FILTER_PATTERNS
+from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
+from wizard.sandbox.backend_history import KeyHistory, UserHistory, apply_user_history
+from wizard.sandbox.root_account import RootAccountState, seed_root_account
+from wizard.sandbox.seeding import (
+    SeedClients,
+    account_trust,
+    cloudtrail_bucket_policy,
+    create_bucket,
+    default_security_groups,
+    default_vpc_id,
+    policy_json,
+    run_concurrently,
+    security_group,
+    service_trust,
+    world_ingress,
+)
+
+ACCOUNT_AGE_DAYS = 600
+TRAIL_NAME = "cis-trail"
+ALARM_TOPIC = "cis-security-alarms"
+ALARM_EMAIL = "security@acme.example"
+METRIC_NAMESPACE = "CISBenchmark"
+APP_AMI = "ami-0c02fb55956c7d316"  # Amazon Linux 2023 in the sandbox's AMI list (wizard/data/sandbox_amis.json)
+CONSOLE_PASSWORD = "Sandbox-Passw0rd-2025!"  # a fake account's fake password
+# The metric names the benchmark's remediation steps suggest.
+METRIC_NAMES = {
+    "3.1": "UnauthorizedAPICalls",
+    "3.2": "ConsoleSignInWithoutMFA",
+    "3.3": "RootAccountUsage",
+    "3.4": "IAMPolicyChanges",
+    "3.5": "CloudTrailConfigChanges",
+    "3.6": "ConsoleSignInFailures",
+    "3.7": "DisableOrDeleteCMK",
+    "3.8": "S3BucketPolicyChanges",
+    "3.9": "AWSConfigChanges",
+    "3.10": "SecurityGroupChanges",
+    "3.11": "NACLChanges",
+    "3.12": "NetworkGatewayChanges",
+    "3.13": "RouteTableChanges",
+    "3.14": "VPCChanges",
+}
+CIS_PASSWORD_POLICY: dict[str, Any] = {
+    "MinimumPasswordLength": 14,
+    "RequireSymbols": True,
+    "RequireNumbers": True,
+    "RequireUppercaseCharacters": True,
+    "RequireLowercaseCharacters": True,
+    "AllowUsersToChangePassword": True,
+    "MaxPasswordAge": 90,
+    "PasswordReusePrevention": 24,
+    "HardExpiry": False,
+}
+
+
+class HardenedSeeder:
+    def __init__(self, clients: SeedClients, layout: RegionLayout, now: datetime) -> None:
+        self.clients = clients
+        self.layout = layout
+        self.now = now
+        self.account_id = clients.account_id
+        self.config_bucket = f"acme-config-{self.account_id}"
+        self.flow_log_bucket = f"acme-vpc-flow-logs-{self.account_id}"
+        self.config_role = ""
+        self.users: list[UserHistory] = []
+        self.keys: list[KeyHistory] = []
+
+    def seed(self) -> None:
+        self._shared_destinations()
+        tasks = [self.identity, self.trail, *(lambda r=r: self.region(r) for r in self.layout.regions)]
+        run_concurrently(tasks)
+        apply_user_history(self.account_id, self.users, self.keys)
+        seed_root_account(
+            self.account_id,
+            RootAccountState(
+                mfa_enabled=True,
+                access_key_active=False,
+                password_last_used=days_ago(self.now, 200),
+                created=days_ago(self.now, ACCOUNT_AGE_DAYS),
+            ),
+        )
+
+    def _shared_destinations(self) -> None:
+        """What every region's tasks write to: the central Config and flow-log buckets, Config's role."""
+        home = self.layout.home
+        create_bucket(self.clients, self.config_bucket, home)
+        create_bucket(self.clients, self.flow_log_bucket, home)
+        iam = self.clients("iam", home)
+        self.config_role = iam.create_service_linked_role(AWSServiceName="config.amazonaws.com")["Role"]["Arn"]
+
+    # -- IAM and the account ---------------------------------------------------------------------------
+    def identity(self) -> None:
+        home = self.layout.home
+        iam = self.clients("iam", home)
+        iam.create_account_alias(AccountAlias=ACCOUNT_ALIAS)
+        iam.update_account_password_policy(**CIS_PASSWORD_POLICY)
+        self.clients("account", home).put_alternate_contact(
+            AlternateContactType="SECURITY",
+            Name="Acme Security Team",
+            Title="Security Operations",
+            EmailAddress=ALARM_EMAIL,
+            PhoneNumber="+1-555-0100",
+        )
+        iam.create_role(RoleName="aws-support", AssumeRolePolicyDocument=account_trust(self.account_id))
+        iam.attach_role_policy(RoleName="aws-support", PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
+
+        iam.create_group(GroupName="admins")
+        iam.attach_group_policy(GroupName="admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        iam.create_group(GroupName="developers")
+        iam.attach_group_policy(GroupName="developers", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+        deploy_arn = iam.create_policy(
+            PolicyName="ci-deploy-artifacts",
+            PolicyDocument=policy_json(
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject", "s3:GetObject"],
+                    "Resource": "arn:aws:s3:::acme-artifacts/*",
+                }
+            ),
+        )["Policy"]["Arn"]
+        iam.create_group(GroupName="deployers")
+        iam.attach_group_policy(GroupName="deployers", PolicyArn=deploy_arn)
+
+        for name, group, created, used in (
+            ("alice", "admins", 420, 1),
+            ("bob", "developers", 130, 5),
+            ("carol", "developers", 200, 2),
+        ):
+            iam.create_user(UserName=name)
+            iam.add_user_to_group(GroupName=group, UserName=name)
+            iam.create_login_profile(UserName=name, Password=CONSOLE_PASSWORD)
+            serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
+            iam.enable_mfa_device(
+                UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
+            )
+            self.users.append(UserHistory(name, days_ago(self.now, created), days_ago(self.now, used)))
+        self._access_key("carol", created=10, last_used=1)
+
+        iam.create_user(UserName="ci-deploy", Path="/automation/")
+        iam.add_user_to_group(GroupName="deployers", UserName="ci-deploy")
+        self.users.append(UserHistory("ci-deploy", days_ago(self.now, 410)))
+        self._access_key("ci-deploy", created=30, last_used=0)
+
+    def _access_key(self, user: str, *, created: int, last_used: int) -> None:
+        key_id = self.clients("iam", self.layout.home).create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
+        self.keys.append(
+            KeyHistory(
+                user, key_id, days_ago(self.now, created), days_ago(self.now, last_used), region=self.layout.home
+            )
+        )
+
+    # -- CloudTrail, its bucket, key and log group; the 3.x alarms on that log group --------------------------
+    def trail(self) -> None:
+        home, account = self.layout.home, self.account_id
+        s3 = self.clients("s3", home)
+        access_logs = create_bucket(self.clients, f"acme-s3-access-logs-{account}", home)
+        s3.put_bucket_acl(Bucket=access_logs, ACL="log-delivery-write")
+        bucket = create_bucket(self.clients, f"aws-cloudtrail-logs-{account}-cis", home)
+        s3.put_bucket_policy(Bucket=bucket, Policy=cloudtrail_bucket_policy(bucket, account))
+        s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3.put_bucket_logging(
+            Bucket=bucket,
+            BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": access_logs, "TargetPrefix": f"{bucket}/"}},
+        )
+
+        kms = self.clients("kms", home)
+        key_id = kms.create_key(Description="CloudTrail log files", Policy=_cloudtrail_key_policy(account))[
+            "KeyMetadata"
+        ]["KeyId"]
+        kms.create_alias(AliasName="alias/cloudtrail", TargetKeyId=key_id)
+        kms.enable_key_rotation(KeyId=key_id)
+        key_arn = f"arn:aws:kms:{home}:{account}:key/{key_id}"
+
+        log_group = f"aws-cloudtrail-logs-{account}"
+        logs = self.clients("logs", home)
+        logs.create_log_group(logGroupName=log_group)
+        logs.put_retention_policy(logGroupName=log_group, retentionInDays=365)
+        iam = self.clients("iam", home)
+        role_arn = iam.create_role(
+            RoleName="CloudTrail_CloudWatchLogs_Role",
+            AssumeRolePolicyDocument=service_trust("cloudtrail.amazonaws.com"),
+        )["Role"]["Arn"]
+        iam.put_role_policy(
+            RoleName="CloudTrail_CloudWatchLogs_Role",
+            PolicyName="deliver-to-cloudwatch-logs",
+            PolicyDocument=policy_json(
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"arn:aws:logs:{home}:{account}:log-group:{log_group}:log-stream:*",
+                }
+            ),
+        )
+
+        cloudtrail = self.clients("cloudtrail", home)
+        cloudtrail.create_trail(
+            Name=TRAIL_NAME,
+            S3BucketName=bucket,
+            IsMultiRegionTrail=True,
+            IncludeGlobalServiceEvents=True,
+            EnableLogFileValidation=True,
+            KmsKeyId=key_arn,
+            CloudWatchLogsLogGroupArn=f"arn:aws:logs:{home}:{account}:log-group:{log_group}:*",
+            CloudWatchLogsRoleArn=role_arn,
+        )
+        cloudtrail.put_event_selectors(
+            TrailName=TRAIL_NAME,
+            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
+        )
+        cloudtrail.start_logging(Name=TRAIL_NAME)
+        self._alarms(log_group)
+
+    def _alarms(self, log_group: str) -> None:
+        home = self.layout.home
+        sns = self.clients("sns", home)
+        topic = sns.create_topic(Name=ALARM_TOPIC)["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=ALARM_EMAIL)
+        logs, cloudwatch = self.clients("logs", home), self.clients("cloudwatch", home)
+        for control_id, pattern in CIS_FILTER_PATTERNS.items():
+            metric = METRIC_NAMES[control_id]
+            logs.put_metric_filter(
+                logGroupName=log_group,
+                filterName=metric,
+                filterPattern=pattern,
+                metricTransformations=[{"metricName": metric, "metricNamespace": METRIC_NAMESPACE, "metricValue": "1"}],
+            )
+            cloudwatch.put_metric_alarm(
+                AlarmName=f"CIS-{control_id}-{metric}",
+                AlarmDescription=f"CIS AWS Foundations {control_id}",
+                MetricName=metric,
+                Namespace=METRIC_NAMESPACE,
+                Statistic="Sum",
+                Period=300,
+                EvaluationPeriods=1,
+                Threshold=1.0,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+                TreatMissingData="notBreaching",
+                AlarmActions=[topic],
+            )
+
+    # -- every region: Config, flow logs, closed default groups ---------------------------------------------
+    def region(self, region: str) -> None:
+        if region == self.layout.home:
+            self._home_workload(region)
+        if region == self.layout.second:
+            kms = self.clients("kms", region)
+            key_id = kms.create_key(Description="app-data key")["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName="alias/app-data", TargetKeyId=key_id)
+            kms.enable_key_rotation(KeyId=key_id)
+        self._flow_logs(region)
+        self._close_default_groups(region)
+        self._config(region)
+
+    def _home_workload(self, region: str) -> None:
+        iam = self.clients("iam", region)
+        iam.create_role(RoleName="app-server", AssumeRolePolicyDocument=service_trust("ec2.amazonaws.com"))
+        profile = iam.create_instance_profile(InstanceProfileName="app-server")["InstanceProfile"]["Arn"]
+        iam.add_role_to_instance_profile(InstanceProfileName="app-server", RoleName="app-server")
+        vpc = default_vpc_id(self.clients, region)
+        web = security_group(self.clients, region, vpc, "web-https", "public HTTPS", world_ingress(443, "anywhere"))
+        self.clients("ec2", region).run_instances(
+            ImageId=APP_AMI,
+            InstanceType="t3.small",
+            MinCount=1,
+            MaxCount=1,
+            SecurityGroupIds=[web],
+            IamInstanceProfile={"Arn": profile},
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "app-server"}]}],
+        )
+
+    def _flow_logs(self, region: str) -> None:
+        ec2 = self.clients("ec2", region)
+        vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+        reply = ec2.create_flow_logs(
+            ResourceIds=vpcs,
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogDestinationType="s3",
+            LogDestination=f"arn:aws:s3:::{self.flow_log_bucket}",  # moto rejects a bucket/prefix ARN
+        )
+        if reply.get("Unsuccessful"):
+            raise RuntimeError(f"flow logs in {region} failed: {reply['Unsuccessful']}")
+
+    def _close_default_groups(self, region: str) -> None:
+        ec2 = self.clients("ec2", region)
+        for group in default_security_groups(self.clients, region):
+            if group.get("IpPermissions"):
+                ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+            if group.get("IpPermissionsEgress"):
+                ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+
+    def _config(self, region: str) -> None:
+        config = self.clients("config", region)
+        config.put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": "default",
+                "roleARN": self.config_role,
+                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": region == self.layout.home},
+            }
+        )
+        config.put_delivery_channel(
+            DeliveryChannel={"name": "default", "s3BucketName": self.config_bucket, "s3KeyPrefix": region}
+        )
+        config.start_configuration_recorder(ConfigurationRecorderName="default")
+
+
+def _cloudtrail_key_policy(account_id: str) -> str:
+    return policy_json(
+        {
+            "Sid": "Enable IAM user permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "Allow CloudTrail to encrypt logs",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:GenerateDataKey*",
+            "Resource": "*",
+            "Condition": {
+                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}
+            },
+        },
+        {
+            "Sid": "Allow CloudTrail to describe the key",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:DescribeKey",
+            "Resource": "*",
+        },
+    )
+
+
+def seed_hardened(clients: SeedClients, layout: RegionLayout, now: datetime) -> None:
+    HardenedSeeder(clients, layout, now).seed()
