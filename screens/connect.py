@@ -104,27 +104,23 @@ class ConnectScreen(Screen[None]):
                 app.sandbox = app.sandbox_starter()  # type: ignore[misc]
             sandbox = app.sandbox
             settings = AwsSettings(
-                region="us-east-1", regions=",".join(sandbox.regions), endpoint_url=sandbox.endpoint_url
+                region=sandbox.home_region, regions=",".join(sandbox.regions), endpoint_url=sandbox.endpoint_url
             )
+            boto_session = sandbox.session()
         except Exception as error:
             self.app.call_from_thread(self._say, f"The sandbox could not start: {error}", "error")
             return
-        self._do_connect(settings, sandbox=True)
+        self._do_connect(settings, sandbox=True, boto_session=boto_session)
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect(self, settings: AwsSettings, sandbox: bool) -> None:
         self._do_connect(settings, sandbox)
 
-    def _do_connect(self, settings: AwsSettings, sandbox: bool) -> None:
+    def _do_connect(self, settings: AwsSettings, sandbox: bool, boto_session: Any = None) -> None:
         from screens.session import connect
 
-        if sandbox:
-            import os
-
-            os.environ.setdefault("AWS_ACCESS_KEY_ID", "sandbox")
-            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "sandbox")
         try:
-            connection = connect(settings)
+            connection = connect(settings, boto_session)
         except WizardError as error:
             self.app.call_from_thread(self._say, str(error), "error")
             return

@@ -37,9 +37,9 @@ class ControlFix:
     refused: list[Plan]
 
 
-def connect(settings: AwsSettings) -> Connection:
+def connect(settings: AwsSettings, session: Any = None) -> Connection:
     """Prove the credentials, name the account, resolve the regions (blocking; run in a worker)."""
-    ctx = AwsContext(settings)
+    ctx = AwsContext(settings, session=session)
     identity = ctx.identity()
     alias = None
     try:

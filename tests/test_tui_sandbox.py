@@ -1,0 +1,115 @@
+"""The demo as a person uses it: the sandbox, the keyboard, and fixes that turn PASS, all in the log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring.core
+import pytest
+from textual.widgets import DataTable, Input
+
+from screens.app import WizardApp
+from screens.apply import ApplyScreen
+from screens.confirm import ConfirmScreen
+from screens.control import ControlScreen
+from screens.overview import OverviewScreen
+from tests.test_audit_log import MemoryKeyring
+from wizard.findings import Status
+from wizard.sandbox import start_sandbox
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[object]:
+    with start_sandbox("fresh", regions=["us-east-1", "eu-west-1"]) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(keyring.core, "_keyring_backend", MemoryKeyring())
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(80):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
+
+
+async def open_control(pilot, control_id: str) -> ControlScreen:  # type: ignore[no-untyped-def]
+    while not isinstance(pilot.app.screen, OverviewScreen):
+        await pilot.press("escape")
+        await settle(pilot)
+    table = pilot.app.screen.query_one("#controls", DataTable)
+    table.move_cursor(row=table.get_row_index(control_id))
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ControlScreen)
+    return pilot.app.screen
+
+
+async def apply_from_keyboard(pilot) -> ApplyScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("a")
+    await pilot.pause()
+    confirm = pilot.app.screen
+    assert isinstance(confirm, ConfirmScreen)
+    if confirm.required:
+        await pilot.press("tab")
+        for character in confirm.required:
+            await pilot.press(character)
+    await pilot.press("y")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ApplyScreen)
+    return pilot.app.screen
+
+
+async def test_demo_fix_password_cloudtrail_and_alarms_from_the_keyboard(sandbox, tmp_path: Path) -> None:
+    log_path = tmp_path / "audit.jsonl"
+    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OverviewScreen)
+        assert app.is_sandbox
+        assert app.screen.query_one(".sandbox-banner").display
+        session = app.session
+        assert session is not None and session.status("1.5") is Status.FAIL
+
+        await open_control(pilot, "1.5")
+        applied = await apply_from_keyboard(pilot)
+        assert all(o.ok for o in applied.outcomes)
+        assert session.status("1.5") is Status.PASS
+
+        for control_id in ("2.1", "2.2", "2.4", "2.6", "2.7"):
+            control = await open_control(pilot, control_id)
+            if session.status(control_id) is Status.PASS:
+                continue
+            assert control.preview.count("\naws ") >= 1
+            applied = await apply_from_keyboard(pilot)
+            assert all(o.ok for o in applied.outcomes), [o.failure for o in applied.outcomes]
+            assert session.status(control_id) is Status.PASS, control_id
+
+        control = await open_control(pilot, "3.1")
+        assert not control.preview  # the alarms need an address first
+        field = control.query_one("#fix-input", Input)
+        assert field.display
+        field.focus()
+        for character in "sec@example.com":
+            await pilot.press(character)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "aws sns subscribe" in control.preview and "aws logs put-metric-filter" in control.preview
+        applied = await apply_from_keyboard(pilot)
+        assert all(o.ok for o in applied.outcomes)
+        assert session.status("3.1") is Status.PASS
+
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    operations = {r["payload"]["operation"] for r in records if r["kind"] == "call"}
+    assert {"UpdateAccountPasswordPolicy", "UpdateTrail", "PutMetricFilter", "PutMetricAlarm"} <= operations
+    results = {r["payload"]["call_id"] for r in records if r["kind"] == "result"}
+    assert {r["payload"]["call_id"] for r in records if r["kind"] == "call"} == results
