@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -14,7 +14,9 @@ from wizard import __version__
 from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
 
 if TYPE_CHECKING:
+    from wizard.audit import AuditResult
     from wizard.aws_context import AwsSettings
+    from wizard.waivers import Waiver
 
 PROG = "cis-wizard"
 
@@ -66,12 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
     _add_common(demo, suppress=True)
 
-    for name, text in (
-        ("checklist", "a guided checklist in a plain terminal"),
-    ):
-        sub = commands.add_parser(name, help=text)
-        _add_common(sub, suppress=True)
-        sub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    from wizard.cli_checklist import add_checklist_arguments
+
+    checklist = commands.add_parser("checklist", help="a guided checklist in a plain terminal (or --waive a control)")
+    _add_common(checklist, suppress=True)
+    add_checklist_arguments(checklist)
     from wizard.sandbox.command import add_sandbox_arguments
 
     add_sandbox_arguments(commands.add_parser("sandbox", help="serve the sandbox account on 127.0.0.1 (moto)"))
@@ -132,7 +133,6 @@ def run_audit_command(args: argparse.Namespace) -> int:
     from wizard.audit_progress import stderr_progress
     from wizard.aws_context import AwsContext
     from wizard.catalog import UnknownControlError, load_catalog
-    from wizard.findings import Status
     from wizard.report import render
 
     catalog = load_catalog()
@@ -147,21 +147,44 @@ def run_audit_command(args: argparse.Namespace) -> int:
     regions = ctx.resolve_regions()
     with stderr_progress(len(controls), regions) as progress:
         result = run_audit(ctx, controls, regions, progress=progress)
+    waivers = _audit_waivers(args, result)
     if args.format == "table" and not args.output and sys.stdout.isatty():
         from rich.console import Console
 
         from wizard.report import render_table
 
-        Console().print(render_table(result))
+        Console().print(render_table(result, waivers))
     else:
-        _write_output(render(result, args.format), args.output)
+        _write_output(render(result, args.format, waivers), args.output)
     if args.output or args.format != "table":
         from wizard.report import score_line
 
         if sys.stderr.isatty():
             sys.stderr.write(score_line(result) + "\n")
-    bad = {Status.FAIL, Status.ERROR}
-    return EXIT_FAILED if any(r.finding.status in bad for r in result.results) else EXIT_OK
+    from wizard.report import audit_day
+    from wizard.waivers import counts_as_failing
+
+    day = audit_day(result)
+    failing = [r for r in result.results if counts_as_failing(r.finding, waivers.get(r.control.id), day)]
+    return EXIT_FAILED if failing else EXIT_OK
+
+
+def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str, Waiver]:
+    """The account's waivers; lapsed ones not yet in the audit log are recorded there as expired first."""
+    from wizard.audit_log.writer import AuditLog
+    from wizard.report import audit_day
+    from wizard.waivers import WaiverBook
+
+    log_path = Path(args.log) if getattr(args, "log", None) else None
+    identity = result.identity
+    book = WaiverBook.load(identity.account_id, log_path)
+    if book.due_for_expiry(audit_day(result)):
+        try:
+            with AuditLog.open(identity.account_id, identity.arn, log_path) as log:
+                book.expire_due(log, audit_day(result))
+        except WizardError as error:  # the audit's verdicts stand; the log entry waits for the next run
+            sys.stderr.write(f"{PROG}: could not record the expired waivers in the audit log: {error}\n")
+    return book.waivers
 
 
 def run_plan_command(args: argparse.Namespace) -> int:
@@ -206,6 +229,12 @@ def start_sandbox_lazily() -> object:
     return start_sandbox("fresh")
 
 
+def run_checklist_command(args: argparse.Namespace) -> int:
+    from wizard.cli_checklist import run_checklist_command as run
+
+    return run(args)
+
+
 def run_sandbox_command(args: argparse.Namespace) -> int:
     from wizard.sandbox.command import run_sandbox_command as run
 
@@ -218,6 +247,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": run_plan_command,
     "apply": run_apply_command,
     "log": run_log_command,
+    "checklist": run_checklist_command,
     "sandbox": run_sandbox_command,
 }
 

@@ -35,19 +35,43 @@ def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(flag, dest=f"opt_{field.name}", type=kind, default=None, help=argparse.SUPPRESS)
 
 
+def session_config_types() -> dict[str, type]:
+    """Every key a --config file may hold: the fix options, alarm_email, and the session's own keys."""
+    from wizard.session_config import SESSION_KEYS
+
+    fields = {f.name: (int if isinstance(f.default, int) else str) for f in _option_fields()}
+    return {**fields, _ALARM_EMAIL: str, **SESSION_KEYS}
+
+
+def _config_answers(args: argparse.Namespace) -> dict[str, Any]:
+    config = getattr(args, "config", None)
+    if not config:
+        return {}
+    from wizard.session_config import load_session_config
+
+    return load_session_config(config, session_config_types())
+
+
+def session_answers(args: argparse.Namespace) -> Any:
+    """The session's answers (driver, attestation name) from --config; the whole file is validated first, so
+    a bad fix option in it is rejected by every command, not only by `apply`."""
+    from wizard.session_config import SessionAnswers
+
+    fix_options(args)
+    return SessionAnswers.from_answers(_config_answers(args))
+
+
 def fix_options(args: argparse.Namespace) -> Any:
     """FixOptions from --config, then flags (flags win); invalid values fail here, before any AWS call."""
     from actions.options import FixOptions
+    from wizard.session_config import SESSION_KEYS
 
     fields = {f.name: (int if isinstance(f.default, int) else str) for f in _option_fields()}
     values: dict[str, Any] = {}
-    config = getattr(args, "config", None)
-    if config:
-        from wizard.session_config import load_session_config
-
-        answers = load_session_config(config, {**fields, _ALARM_EMAIL: str, "driver": str})
-        answers.pop("driver", None)
-        values.update(answers)
+    answers = _config_answers(args)
+    for key in SESSION_KEYS:
+        answers.pop(key, None)
+    values.update(answers)
     if getattr(args, "alarm_email", None):
         values[_ALARM_EMAIL] = args.alarm_email
     for name in fields:
@@ -169,8 +193,9 @@ def run_apply_command(args: argparse.Namespace) -> int:
     findings = {r.control.id: r.finding for r in selection.audit.results}
     failed = False
     applied = []
+    driver = session_answers(args).driver
     try:
-        with log.session({"command": "apply", "regions": regions}):
+        with log.session({"command": "apply", "regions": regions, **({"driver": driver} if driver else {})}):
             for plan in selection.plans:
                 console.print(render_plan(plan))
                 record_plan(log, plan, findings)

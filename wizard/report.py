@@ -1,11 +1,17 @@
-"""Audit results as JSON (the DESIGN.md contract), CSV, ASFF, and a rich table for people."""
+"""Audit results as JSON (the DESIGN.md contract), CSV, ASFF, and a rich table for people.
+
+Waivers (`wizard.waivers`) are shown beside a control's status, never instead of it: a `waiver` object on the
+control in JSON, "FAIL (waived until 2027-01-31)" in the table; an expired one is flagged as expired.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from typing import Any
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -16,6 +22,10 @@ from wizard.audit import AuditResult, ControlResult
 from wizard.catalog import load_catalog
 from wizard.findings import Status
 
+if TYPE_CHECKING:
+    from wizard.waivers import Waiver
+
+Waivers = Mapping[str, "Waiver"]  # control id -> waiver, e.g. WaiverBook.waivers
 FORMATS = ("table", "json", "csv", "asff")
 STATUS_STYLES = {
     Status.PASS: "bold green",
@@ -31,7 +41,16 @@ def _timestamp(result: AuditResult, which: str) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def control_to_dict(item: ControlResult) -> dict[str, Any]:
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def audit_day(result: AuditResult) -> date:
+    """The UTC date a waiver's expiry is judged on: the day the audit finished."""
+    return result.finished_at.astimezone(UTC).date()
+
+
+def control_to_dict(item: ControlResult, waiver: Waiver | None = None, today: date | None = None) -> dict[str, Any]:
     control, finding = item.control, item.finding
     entry: dict[str, Any] = {
         "id": control.id,
@@ -48,10 +67,12 @@ def control_to_dict(item: ControlResult) -> dict[str, Any]:
     }
     if finding.error_code:
         entry["error_code"] = finding.error_code
+    if waiver is not None:
+        entry["waiver"] = waiver.to_report(today or _utc_today())
     return entry
 
 
-def to_json_dict(result: AuditResult) -> dict[str, Any]:
+def to_json_dict(result: AuditResult, waivers: Waivers | None = None) -> dict[str, Any]:
     catalog = load_catalog()
     passing, total = result.score()
     scored_passing, scored_total = result.score(scored_only=True)
@@ -69,12 +90,14 @@ def to_json_dict(result: AuditResult) -> dict[str, Any]:
             "scored_passing": scored_passing,
             "scored_total": scored_total,
         },
-        "controls": [control_to_dict(item) for item in result.results],
+        "controls": [
+            control_to_dict(item, (waivers or {}).get(item.control.id), audit_day(result)) for item in result.results
+        ],
     }
 
 
-def render_json(result: AuditResult) -> str:
-    return json.dumps(to_json_dict(result), indent=2, default=str) + "\n"
+def render_json(result: AuditResult, waivers: Waivers | None = None) -> str:
+    return json.dumps(to_json_dict(result, waivers), indent=2, default=str) + "\n"
 
 
 CSV_COLUMNS = (
@@ -165,8 +188,12 @@ def render_asff(result: AuditResult) -> str:
     return json.dumps(findings, indent=2) + "\n"
 
 
-def status_text(status: Status) -> Text:
-    return Text(status.value if status is not Status.NOT_APPLICABLE else "N/A", style=STATUS_STYLES[status])
+def status_text(status: Status, waiver: Waiver | None = None, today: date | None = None) -> Text:
+    text = Text(status.value if status is not Status.NOT_APPLICABLE else "N/A", style=STATUS_STYLES[status])
+    if waiver is not None:
+        day = today or _utc_today()
+        text.append(f" ({waiver.marker(day)})", style="bold red" if waiver.is_expired(day) else "yellow")
+    return text
 
 
 def score_line(result: AuditResult) -> str:
@@ -180,7 +207,7 @@ def score_line(result: AuditResult) -> str:
     )
 
 
-def render_table(result: AuditResult) -> RenderableType:
+def render_table(result: AuditResult, waivers: Waivers | None = None) -> RenderableType:
     catalog = load_catalog()
     parts: list[RenderableType] = [
         Text(
@@ -208,13 +235,16 @@ def render_table(result: AuditResult) -> RenderableType:
         for item in items:
             c, f = item.control, item.finding
             title = c.title + ("" if c.scored else " (not scored)")
-            table.add_row(c.id, title, str(c.level), status_text(f.status), c.fix, f.summary)
+            waiver = (waivers or {}).get(c.id)
+            table.add_row(c.id, title, str(c.level), status_text(f.status, waiver, audit_day(result)), c.fix, f.summary)
         parts.append(table)
     parts.append(Text(score_line(result), style="bold"))
     return Group(*parts)
 
 
-def render_table_text(result: AuditResult, width: int = 140, color: bool = False) -> str:
+def render_table_text(
+    result: AuditResult, width: int = 140, color: bool = False, waivers: Waivers | None = None
+) -> str:
     console = Console(
         width=width,
         record=True,
@@ -222,15 +252,15 @@ def render_table_text(result: AuditResult, width: int = 140, color: bool = False
         force_terminal=color,
         color_system="auto" if color else None,
     )
-    console.print(render_table(result))
+    console.print(render_table(result, waivers))
     return console.export_text(styles=color)
 
 
-def render(result: AuditResult, fmt: str) -> str:
+def render(result: AuditResult, fmt: str, waivers: Waivers | None = None) -> str:
     if fmt == "json":
-        return render_json(result)
+        return render_json(result, waivers)
     if fmt == "csv":
         return render_csv(result)
     if fmt == "asff":
         return render_asff(result)
-    return render_table_text(result)
+    return render_table_text(result, waivers=waivers)

@@ -1,22 +1,50 @@
 """The `--config FILE` of an onboarding session: TOML answers to what a facilitator would otherwise type.
 
+One file serves every command: the fix options (alarm_email, name_prefix, trail_bucket, ...; see
+`wizard.cli_fix.session_config_types`) and the session's own answers below (who drives, who attests).
 Rejected with the line and key at fault; never half-read.
+
+    driver = "Dana Smith (platform team)"     # recorded in each session-start of the audit log
+    attestation_name = "Dana Smith"           # offered as the name on attestations
+    alarm_email = "security-alerts@example.com"
+    name_prefix = "acme-"
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wizard.errors import UsageError
 
 MAX_CONFIG_BYTES = 256 * 1024
+# The session's own keys (the fix options are added by the command line, which knows them).
+SESSION_KEYS: dict[str, type] = {"driver": str, "attestation_name": str}
+
+
+@dataclass(frozen=True)
+class SessionAnswers:
+    """Who drives the session, and the name offered on attestations (None: not given)."""
+
+    driver: str | None = None
+    attestation_name: str | None = None
+
+    @classmethod
+    def from_answers(cls, answers: Mapping[str, Any]) -> SessionAnswers:
+        def text(key: str) -> str | None:
+            value = " ".join(str(answers.get(key) or "").split())
+            return value or None
+
+        return cls(driver=text("driver"), attestation_name=text("attestation_name"))
 
 
 def _line_of(text: str, key: str) -> int | None:
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    # [ \t], not \s: \s would cross a blank line before the key and name the wrong line.
+    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
