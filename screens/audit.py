@@ -91,6 +91,11 @@ class AuditScreen(Screen[None]):
         from screens.overview import OverviewScreen
 
         app = wizard_app(self)
+        if app.session is not None:
+            try:
+                app.session.refresh_waivers()
+            except Exception as error:  # a damaged waiver file is reported, the audit stands
+                self.notify(f"Waivers not read: {error}", severity="warning")
         if isinstance(app.screen_stack[-2] if len(app.screen_stack) > 1 else None, OverviewScreen):
             app.pop_screen()
             overview = app.screen

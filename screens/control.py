@@ -55,6 +55,7 @@ class ControlScreen(Screen[None]):
         Binding("n", "next", "Next failing", id="next"),
         Binding("j", "toggle_json", "Commands/JSON", id="toggle-json"),
         Binding("v", "verify", "Verify now", id="verify"),
+        Binding("c", "checklist", "Checklist", id="checklist"),
         Binding("escape", "back", "Back", id="back"),
     ]
     PALETTE = (
@@ -83,6 +84,7 @@ class ControlScreen(Screen[None]):
                 yield Static(id="plan-view")
                 with Horizontal(classes="buttons"):
                     yield Button("Apply…", variant="primary", id="apply", disabled=True)
+                    yield Button("Checklist…", id="checklist")
                     yield Button("Skip (waive)…", id="skip")
                     yield Button("Next failing", id="next")
             with TabPane("Evidence", id="tab-evidence"), VerticalScroll():
@@ -97,6 +99,10 @@ class ControlScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        from actions.checklists import has_checklist
+
+        self.has_checklist = has_checklist(self.control.id)
+        self.query_one("#checklist", Button).display = self.has_checklist
         self._show_title()
         self.query_one("#fix-input", Input).display = False
         self.query_one("#input-label", Label).display = False
@@ -155,6 +161,11 @@ class ControlScreen(Screen[None]):
             self.query_one("#input-label", Label).update(needed[0][1] + " (Enter to use it)")
         if fix.finding.status is Status.PASS:
             self._say("This control passes. Nothing to do.")
+        elif self.control.fix != "auto" and self.has_checklist:
+            self._say(
+                f"{fix.finding.status.value}: {fix.finding.summary}\nNo API can fix this control: open its checklist"
+                " (c) for the console steps; its check or your attestation completes it."
+            )
         elif self.control.fix != "auto":
             self._say(
                 f"No API can fix this control: it is {self.control.fix}. The benchmark's steps are under "
@@ -226,6 +237,15 @@ class ControlScreen(Screen[None]):
                 self.notify("Cancelled. No changes were made.")
 
         self.app.push_screen(ConfirmScreen(plans, session.account_id), confirmed)
+
+    @on(Button.Pressed, "#checklist")
+    def action_checklist(self) -> None:
+        if not self.has_checklist:
+            self.notify(f"{self.control.id} has no checklist: its fix is {self.control.fix}.")
+            return
+        from screens.checklist import ChecklistScreen
+
+        self.app.push_screen(ChecklistScreen(self.control.id))
 
     @on(Button.Pressed, "#skip")
     def action_skip(self) -> None:

@@ -139,6 +139,27 @@ class WizardSession:
         for plan in plans:
             record_confirm(log, plan, "no", "cancelled at the confirm")
 
+    def waiver_book(self) -> Any:
+        """The account's waivers (kept beside the log, shared with `cis-wizard audit` and `checklist`)."""
+        from wizard.waivers import WaiverBook
+
+        return WaiverBook.load(self.account_id, self.log_path)
+
+    def refresh_waivers(self) -> None:
+        """Waivers in force, for the overview; lapsed ones are recorded as expired in the log."""
+        from wizard.waivers import utc_today
+
+        book = self.waiver_book()
+        if book.due_for_expiry(utc_today()):
+            book.expire_due(self.audit_log())
+        today = utc_today()
+        self.waivers = {c: w.marker(today) for c, w in book.waivers.items() if not w.is_expired(today)}
+
+    def progress(self) -> Any:
+        from wizard.session_progress import SessionProgress
+
+        return SessionProgress.load(self.account_id, self.log_path)
+
     def take_notices(self) -> list[str]:
         taken, self.notices[:] = list(self.notices), []
         return taken

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,21 +10,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from screens.widgets import wizard_app
-
-MAX_WAIVER_DAYS = 365
-
-
-def parse_expiry(text: str, today: dt.date) -> dt.date:
-    """A date in the future, at most a year away (YYYY-MM-DD)."""
-    try:
-        expiry = dt.date.fromisoformat(text.strip())
-    except ValueError as error:
-        raise ValueError("use a date like 2027-03-31") from error
-    if expiry <= today:
-        raise ValueError("the expiry must be in the future")
-    if (expiry - today).days > MAX_WAIVER_DAYS:
-        raise ValueError(f"a waiver lasts at most {MAX_WAIVER_DAYS} days")
-    return expiry
 
 
 class WaiverScreen(ModalScreen[str | None]):
@@ -37,7 +20,9 @@ class WaiverScreen(ModalScreen[str | None]):
         self.control_id = control_id
 
     def compose(self) -> ComposeResult:
-        default_expiry = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+        from wizard.waivers import default_expiry, utc_today
+
+        expires = default_expiry(utc_today()).isoformat()
         with Vertical(id="waiver-dialog"):
             yield Static(f"Waive {self.control_id}: it stays failing, on record, until the expiry.", classes="title")
             yield Label("Why is it acceptable for now?")
@@ -45,7 +30,7 @@ class WaiverScreen(ModalScreen[str | None]):
             yield Label("Owner (who answers for it)")
             yield Input(id="owner", placeholder="name or team")
             yield Label("Expires on (YYYY-MM-DD)")
-            yield Input(id="expiry", value=default_expiry)
+            yield Input(id="expiry", value=expires)
             yield Static("", id="waiver-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", variant="primary", id="cancel")
@@ -53,29 +38,27 @@ class WaiverScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
+        from wizard.waivers import WaiverError, parse_expiry, utc_today
+
         reason = self.query_one("#reason", Input).value.strip()
         owner = self.query_one("#owner", Input).value.strip()
         error = self.query_one("#waiver-error", Static)
         if not reason or not owner:
             error.update("A waiver needs a reason and an owner.")
             return
-        try:
-            expiry = parse_expiry(self.query_one("#expiry", Input).value, dt.date.today())
-        except ValueError as problem:
-            error.update(f"Expiry: {problem}.")
-            return
         session = wizard_app(self).session
         assert session is not None
-        from wizard.audit_log.records import Kind
-
-        session.audit_log().record(
-            Kind.WAIVER,
-            {"action": "granted", "reason": reason, "owner": owner, "expires": expiry.isoformat()},
-            control_id=self.control_id,
-        )
+        try:
+            expiry = parse_expiry(self.query_one("#expiry", Input).value, utc_today())
+            waiver = session.waiver_book().grant(
+                session.audit_log(), self.control_id, reason=reason, owner=owner, expires=expiry
+            )
+        except WaiverError as problem:
+            error.update(str(problem))
+            return
         for notice in session.take_notices():
             self.app.notify(notice, severity="warning", timeout=15)
-        session.waivers[self.control_id] = f"{reason} (owner {owner}, until {expiry.isoformat()})"
+        session.waivers[self.control_id] = waiver.marker(utc_today())
         self.dismiss(reason)
 
     @on(Button.Pressed, "#cancel")

@@ -113,3 +113,46 @@ async def test_demo_fix_password_cloudtrail_and_alarms_from_the_keyboard(sandbox
     assert {"UpdateAccountPasswordPolicy", "UpdateTrail", "PutMetricFilter", "PutMetricAlarm"} <= operations
     results = {r["payload"]["call_id"] for r in records if r["kind"] == "result"}
     assert {r["payload"]["call_id"] for r in records if r["kind"] == "call"} == results
+
+
+async def test_checklist_attest_1_15_and_waive_4_4(sandbox, tmp_path: Path) -> None:
+    from screens.checklist import ChecklistScreen
+    from wizard.waivers import WaiverBook
+
+    log_path = tmp_path / "audit.jsonl"
+    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_control(pilot, "1.15")
+        await pilot.press("c")
+        await settle(pilot)
+        checklist = app.screen
+        assert isinstance(checklist, ChecklistScreen)
+        for _ in checklist.run.checklist.steps:
+            await pilot.press("d")
+        await pilot.press("v")
+        await settle(pilot)
+        name = checklist.query_one("#attest-name", Input)
+        assert name.display
+        name.focus()
+        for character in "Dana Smith":
+            await pilot.press(character)
+        await pilot.click("#attest")
+        await settle(pilot)
+        assert checklist.run.completed_by == "attestation"
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await open_control(pilot, "4.4")
+        await pilot.press("k")
+        await pilot.pause()
+        for field, text in (("#reason", "peering reviewed by network team"), ("#owner", "netops")):
+            app.screen.query_one(field, Input).focus()
+            for character in text:
+                await pilot.press(character)
+        await pilot.click("#save")
+        await settle(pilot)
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    kinds = {(r["kind"], r.get("control")) for r in records}
+    assert ("attestation", "1.15") in kinds and ("waiver", "4.4") in kinds
+    assert WaiverBook.load("123456789012", log_path).get("4.4") is not None

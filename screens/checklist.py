@@ -1,0 +1,153 @@
+"""Checklist: the console steps of a control no API can fix, verified by its check or attested by a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from screens.widgets import status_text, top_bar, wizard_app
+
+
+class ChecklistScreen(Screen[None]):
+    BINDINGS = [
+        Binding("d", "step_done", "Step done", id="step-done"),
+        Binding("v", "verify", "Verify now", id="verify"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+    PALETTE = (
+        ("step_done", "Mark the next checklist step done", "Record that the step was carried out"),
+        ("verify", "Verify the checklist now", "Run the control's check again"),
+    )
+
+    def __init__(self, control_id: str) -> None:
+        super().__init__()
+        self.control_id = control_id
+        self.run: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from top_bar()
+        yield Static(id="checklist-title", classes="title")
+        with VerticalScroll():
+            yield Static(id="checklist-steps")
+            yield Static(id="checklist-result")
+            yield Label("Your name (for the attestation)", id="attest-name-label")
+            yield Input(id="attest-name", placeholder="Full name")
+            yield Label("Statement", id="attest-statement-label")
+            yield Input(id="attest-statement")
+        with Horizontal(classes="buttons"):
+            yield Button("Step done", id="step-done")
+            yield Button("Verify now", variant="primary", id="verify")
+            yield Button("Attest", id="attest", disabled=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget_id in ("attest-name-label", "attest-name", "attest-statement-label", "attest-statement"):
+            self.query_one(f"#{widget_id}").display = False
+        session = wizard_app(self).session
+        assert session is not None
+        from actions.checklists import ChecklistRun
+
+        self.run = ChecklistRun.open(
+            self.control_id,
+            ctx=session.ctx,
+            regions=session.connection.regions,
+            log=session.audit_log(),
+            progress=session.progress(),
+        )
+        checklist = self.run.checklist
+        self.query_one("#checklist-title", Static).update(f"{self.control_id}  {checklist.title}")
+        self.query_one("#attest-statement", Input).value = checklist.completion.statement or ""
+        self._show_steps()
+
+    def _show_steps(self) -> None:
+        checklist = self.run.checklist
+        text = Text(f"{checklist.summary}\n", style="bold")
+        text.append(f"Completes: {checklist.completion.note}\n", style="dim")
+        for warning in checklist.warnings:
+            text.append(f"⚠ {warning}\n", style="yellow")
+        done = self.run.steps_done()
+        next_step = self.run.next_step()
+        for number, step in enumerate(checklist.steps, 1):
+            mark = "✔" if step.id in done else ("▶" if next_step and step.id == next_step.id else " ")
+            style = "green" if step.id in done else ("bold" if mark == "▶" else "")
+            text.append(f"\n{mark} {number}. {step.title}\n", style=style)
+            text.append(f"   {step.text}\n")
+            link = self.run.link(step)
+            if link:
+                text.append(f"   {link}\n", style="underline cyan")
+            for warning in step.warnings:
+                text.append(f"   ⚠ {warning}\n", style="yellow")
+            stand_in = self.run.sandbox_call(step)
+            if stand_in is not None:
+                text.append(f"   sandbox: {stand_in.cli()}\n", style="magenta")
+        self.query_one("#checklist-steps", Static).update(text)
+
+    @on(Button.Pressed, "#step-done")
+    def action_step_done(self) -> None:
+        step = self.run.next_step()
+        if step is None:
+            self.notify("Every step is marked done: verify now.")
+            return
+        self.run.mark_step_done(step.id)
+        self._show_steps()
+
+    @on(Button.Pressed, "#verify")
+    def action_verify(self) -> None:
+        self.query_one("#checklist-result", Static).update("Checking…")
+        self._verify()
+
+    @work(thread=True, exclusive=True, group="checklist", exit_on_error=False)
+    def _verify(self) -> None:
+        try:
+            verification = self.run.verify()
+        except Exception as error:
+            self.app.call_from_thread(self._said, Text(f"Could not verify: {error}", style="red"))
+            return
+        self.app.call_from_thread(self._verified, verification)
+
+    def _said(self, text: Text) -> None:
+        self.query_one("#checklist-result", Static).update(text)
+
+    def _verified(self, verification: Any) -> None:
+        session = wizard_app(self).session
+        assert session is not None
+        session.current[self.control_id] = verification.finding
+        text = Text("\n")
+        text.append_text(status_text(verification.finding.status))
+        text.append(f"  {verification.message}\n")
+        for resource in verification.open_resources[:20]:
+            text.append(f"   • {resource.id} ({resource.region}): {resource.reason}\n")
+        if verification.complete:
+            text.append("Checklist complete.\n", style="bold green")
+        self._said(text)
+        can_attest = verification.can_attest and not verification.complete
+        for widget_id in ("attest-name-label", "attest-name", "attest-statement-label", "attest-statement"):
+            self.query_one(f"#{widget_id}").display = can_attest
+        self.query_one("#attest", Button).disabled = not can_attest
+        if can_attest:
+            self.query_one("#attest-name", Input).focus()
+
+    @on(Button.Pressed, "#attest")
+    def _attest(self) -> None:
+        from wizard.errors import UsageError
+
+        name = self.query_one("#attest-name", Input).value
+        statement = self.query_one("#attest-statement", Input).value
+        try:
+            self.run.attest(name, statement)
+        except UsageError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.query_one("#attest", Button).disabled = True
+        self._said(Text(f"\n{self.run.verification.message}\nChecklist complete.", style="bold green"))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
