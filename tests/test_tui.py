@@ -137,3 +137,28 @@ async def test_help_and_next_failing(endpoint: str, tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_access_denied_on_apply_is_explained_and_logged(endpoint: str, tmp_path: Path) -> None:
+    from benchmarks.fault_proxy import FaultProxy, deny
+
+    with FaultProxy(upstream=endpoint) as proxy:
+        proxy.add_rule("iam:UpdateAccountPasswordPolicy", deny())
+        app = make_app(proxy.url, tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await connect_and_audit(pilot)
+            await open_control(pilot, "1.5")
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.click("#yes")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ApplyScreen)
+            failure = screen.outcomes[0].failure
+            assert failure is not None and failure.error_code == "AccessDenied"
+            assert "not allowed to make this call" in str(screen._lines[next(iter(screen._lines))])
+            assert app.session.status("1.5") is Status.FAIL
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    results = [r for r in records if r["kind"] == "result"]
+    assert [r["payload"]["status"] for r in results] == ["error"]
+    assert results[0]["payload"]["error_code"] == "AccessDenied"
