@@ -31,26 +31,9 @@ from pathlib import Path
 
 from benchmarks.fault_proxy import FaultProxy, RequestRecord, delay
 from benchmarks.seed_account import seed_account
+from wizard.sandbox.account import DEFAULT_REGIONS
 
-REGIONS_17 = [
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "ap-south-1",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ca-central-1",
-    "eu-central-1",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eu-north-1",
-    "sa-east-1",
-]
+REGIONS_17 = list(DEFAULT_REGIONS)  # the 17 default-enabled commercial regions
 SCALE_REGIONS = ["us-east-1", "eu-west-1"]
 TARGET_SECONDS_AT_100MS = 3.0
 TARGET_SCALE_RSS_MB = 400

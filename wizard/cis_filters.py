@@ -21,8 +21,7 @@ CIS_FILTER_PATTERNS: Final[dict[str, str]] = {
     "3.1": '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
     "3.2": '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
     "3.3": (
-        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
-        '$.eventType != "AwsServiceEvent" }'
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'
     ),
     "3.4": (
         "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)"
@@ -37,10 +36,7 @@ CIS_FILTER_PATTERNS: Final[dict[str, str]] = {
         "($.eventName = StartLogging) || ($.eventName = StopLogging) }"
     ),
     "3.6": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
-    "3.7": (
-        "{($.eventSource = kms.amazonaws.com) && "
-        "(($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }"
-    ),
+    "3.7": ("{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }"),
     "3.8": (
         "{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || "
         "($.eventName = PutBucketPolicy) || ($.eventName = PutBucketCors) || "
@@ -218,24 +214,18 @@ _KMS: Final = "kms.amazonaws.com"
 _CONFIG: Final = "config.amazonaws.com"
 _CLOUDTRAIL: Final = "cloudtrail.amazonaws.com"
 _POLICY_ARN: Final = f"arn:aws:iam::{_ACCOUNT}:policy/app-read"
-_POLICY_DOC: Final = (
-    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}'
-)
+_POLICY_DOC: Final = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}'
 _KEY_ID: Final = f"arn:aws:kms:{_REGION}:{_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 _BUCKET: Final = {"bucketName": "example-audit-bucket", "Host": "example-audit-bucket.s3.amazonaws.com"}
 _TRAIL: Final = {"name": f"arn:aws:cloudtrail:{_REGION}:{_ACCOUNT}:trail/org-trail"}
 
 
 def _samples_3_1() -> ControlSamples:
-    unauthorized = (
-        "You are not authorized to perform this operation. Encoded authorization failure message: x"
-    )
+    unauthorized = "You are not authorized to perform this operation. Encoded authorization failure message: x"
     positives = (
         _sample(
             "Client.UnauthorizedOperation",
-            _event(
-                _EC2, "RunInstances", error_code="Client.UnauthorizedOperation", error_message=unauthorized
-            ),
+            _event(_EC2, "RunInstances", error_code="Client.UnauthorizedOperation", error_message=unauthorized),
         ),
         _sample(
             "AccessDenied",
@@ -261,9 +251,7 @@ def _samples_3_1() -> ControlSamples:
         ),
     )
     near_misses = (
-        _sample(
-            "successful RunInstances", _event(_EC2, "RunInstances", request={"instanceType": "t3.micro"})
-        ),
+        _sample("successful RunInstances", _event(_EC2, "RunInstances", request={"instanceType": "t3.micro"})),
         _sample(
             "ThrottlingException",
             _event(
@@ -386,9 +374,7 @@ def _samples_3_5() -> ControlSamples:
     }
     near_misses = (
         _sample("DescribeTrails", _event(_CLOUDTRAIL, "DescribeTrails", read_only=True)),
-        _sample(
-            "GetTrailStatus", _event(_CLOUDTRAIL, "GetTrailStatus", request=dict(_TRAIL), read_only=True)
-        ),
+        _sample("GetTrailStatus", _event(_CLOUDTRAIL, "GetTrailStatus", request=dict(_TRAIL), read_only=True)),
         _sample("LookupEvents", _event(_CLOUDTRAIL, "LookupEvents", read_only=True)),
     )
     return ControlSamples("3.5", _api_samples(_CLOUDTRAIL, changes), near_misses)
@@ -403,9 +389,7 @@ def _samples_3_6() -> ControlSamples:
         _sample("successful ConsoleLogin", _console_login(mfa_used="Yes", success=True)),
         _sample(
             "ConsoleLogin failed for an unknown user",
-            _console_login(
-                mfa_used="No", success=False, error_message="No username found in supplied account"
-            ),
+            _console_login(mfa_used="No", success=False, error_message="No username found in supplied account"),
         ),
     )
     return ControlSamples("3.6", positives, near_misses)
@@ -464,16 +448,12 @@ def _samples_3_9() -> ControlSamples:
             "DescribeConfigurationRecorders",
             _event(_CONFIG, "DescribeConfigurationRecorders", read_only=True),
         ),
-        _sample(
-            "StartConfigurationRecorder", _event(_CONFIG, "StartConfigurationRecorder", request=recorder)
-        ),
+        _sample("StartConfigurationRecorder", _event(_CONFIG, "StartConfigurationRecorder", request=recorder)),
     )
     return ControlSamples("3.9", _api_samples(_CONFIG, changes), near_misses)
 
 
-def _ec2_control(
-    control_id: str, changes: Mapping[str, dict[str, Any]], reads: tuple[str, ...]
-) -> ControlSamples:
+def _ec2_control(control_id: str, changes: Mapping[str, dict[str, Any]], reads: tuple[str, ...]) -> ControlSamples:
     near_misses = tuple(_sample(name, _event(_EC2, name, read_only=True)) for name in reads)
     return ControlSamples(control_id, _api_samples(_EC2, changes), near_misses)
 
@@ -581,12 +561,8 @@ def _universal_negatives() -> tuple[SampleEvent, ...]:
         _sample("DescribeInstances", _event(_EC2, "DescribeInstances", read_only=True)),
         _sample("DescribeSecurityGroups", _event(_EC2, "DescribeSecurityGroups", read_only=True)),
         _sample("DescribeVpcs", _event(_EC2, "DescribeVpcs", identity=assumed, read_only=True)),
-        _sample(
-            "GetObject", _event(_S3, "GetObject", request={**_BUCKET, "key": "data.csv"}, read_only=True)
-        ),
-        _sample(
-            "PutObject", _event(_S3, "PutObject", identity=assumed, request={**_BUCKET, "key": "data.csv"})
-        ),
+        _sample("GetObject", _event(_S3, "GetObject", request={**_BUCKET, "key": "data.csv"}, read_only=True)),
+        _sample("PutObject", _event(_S3, "PutObject", identity=assumed, request={**_BUCKET, "key": "data.csv"})),
         _sample("ListBuckets", _event(_S3, "ListBuckets", read_only=True)),
         _sample("GetBucketPolicy", _event(_S3, "GetBucketPolicy", request=dict(_BUCKET), read_only=True)),
         _sample("ConsoleLogin with MFA", _console_login(mfa_used="Yes", success=True)),
@@ -682,3 +658,22 @@ def evaluate_filter(control_id: str, pattern_text: str) -> FilterCoverage:
     missing = _unmatched(parsed, samples.positives)
     overbroad = _matched(parsed, UNIVERSAL_NEGATIVES)
     return FilterCoverage(control_id, not missing and not overbroad, missing, overbroad, None)
+
+
+# The metric names the benchmark's remediation steps suggest.
+CIS_METRIC_NAMES: dict[str, str] = {
+    "3.1": "UnauthorizedAPICalls",
+    "3.2": "ConsoleSignInWithoutMFA",
+    "3.3": "RootAccountUsage",
+    "3.4": "IAMPolicyChanges",
+    "3.5": "CloudTrailConfigChanges",
+    "3.6": "ConsoleSignInFailures",
+    "3.7": "DisableOrDeleteCMK",
+    "3.8": "S3BucketPolicyChanges",
+    "3.9": "AWSConfigChanges",
+    "3.10": "SecurityGroupChanges",
+    "3.11": "NACLChanges",
+    "3.12": "NetworkGatewayChanges",
+    "3.13": "RouteTableChanges",
+    "3.14": "VPCChanges",
+}

@@ -8,27 +8,12 @@ from typing import Any
 from actions.fixes.trail_target import log_group_of, main_trail
 from actions.registry import FixContext, register_fix
 from wizard.cis_filters import CIS_FILTER_PATTERNS
+from wizard.cis_filters import CIS_METRIC_NAMES as METRIC_NAMES
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan
 
 NAMESPACE = "CISBenchmark"
 MONITORING_CONTROLS = tuple(f"3.{n}" for n in range(1, 15))
-METRIC_NAMES = {
-    "3.1": "UnauthorizedAPICalls",
-    "3.2": "ConsoleSignInWithoutMFA",
-    "3.3": "RootAccountUsage",
-    "3.4": "IAMPolicyChanges",
-    "3.5": "CloudTrailConfigChanges",
-    "3.6": "ConsoleSignInFailures",
-    "3.7": "DisableOrDeleteCMK",
-    "3.8": "S3BucketPolicyChanges",
-    "3.9": "AWSConfigChanges",
-    "3.10": "SecurityGroupChanges",
-    "3.11": "NACLChanges",
-    "3.12": "NetworkGatewayChanges",
-    "3.13": "RouteTableChanges",
-    "3.14": "VPCChanges",
-}
 
 
 def _confirmed(subscriptions: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from wizard.cis_filters import CIS_FILTER_PATTERNS
+from wizard.cis_filters import CIS_METRIC_NAMES as METRIC_NAMES
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
 from wizard.sandbox.backend_history import KeyHistory, UserHistory, apply_user_history
 from wizard.sandbox.root_account import RootAccountState, seed_root_account
@@ -46,23 +47,6 @@ ALARM_EMAIL = "security@acme.example"
 METRIC_NAMESPACE = "CISBenchmark"
 APP_AMI = "ami-0c02fb55956c7d316"  # Amazon Linux 2023 in the sandbox's AMI list (wizard/data/sandbox_amis.json)
 CONSOLE_PASSWORD = "Sandbox-Passw0rd-2025!"  # a fake account's fake password
-# The metric names the benchmark's remediation steps suggest.
-METRIC_NAMES = {
-    "3.1": "UnauthorizedAPICalls",
-    "3.2": "ConsoleSignInWithoutMFA",
-    "3.3": "RootAccountUsage",
-    "3.4": "IAMPolicyChanges",
-    "3.5": "CloudTrailConfigChanges",
-    "3.6": "ConsoleSignInFailures",
-    "3.7": "DisableOrDeleteCMK",
-    "3.8": "S3BucketPolicyChanges",
-    "3.9": "AWSConfigChanges",
-    "3.10": "SecurityGroupChanges",
-    "3.11": "NACLChanges",
-    "3.12": "NetworkGatewayChanges",
-    "3.13": "RouteTableChanges",
-    "3.14": "VPCChanges",
-}
 CIS_PASSWORD_POLICY: dict[str, Any] = {
     "MinimumPasswordLength": 14,
     "RequireSymbols": True,
