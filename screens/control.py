@@ -104,6 +104,12 @@ class ControlScreen(Screen[None]):
         self.has_checklist = has_checklist(self.control.id)
         self.query_one("#checklist", Button).display = self.has_checklist
         self._show_title()
+        session = wizard_app(self).session
+        if session is not None:
+            try:
+                session.visit(self.control.id)
+            except Exception as error:  # progress is a convenience: never in the way of the fix
+                self.notify(f"Progress not saved: {error}", severity="warning")
         self.query_one("#fix-input", Input).display = False
         self.query_one("#input-label", Label).display = False
         self._prepare()

@@ -45,8 +45,17 @@ class OverviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._title_width = 0
+        self._resume: str | None = None
         self.refresh_rows()
         self.query_one("#controls", DataTable).focus()
+        session = wizard_app(self).session
+        if session is not None:
+            try:
+                self._resume = session.resume_point()
+            except Exception:  # a damaged progress file: start from the first failing control
+                self._resume = None
+            if self._resume and session.progress().last_control:
+                self.notify(f"Your session continues at {self._resume}: press n to open it.", timeout=10)
 
     def on_resize(self) -> None:
         self.refresh_rows()
@@ -117,6 +126,10 @@ class OverviewScreen(Screen[None]):
     def action_next_failing(self) -> None:
         session = wizard_app(self).session
         assert session is not None
+        if self._resume is not None:  # first time: where the last session left off
+            resume, self._resume = self._resume, None
+            self.open_control(resume)
+            return
         table = self.query_one("#controls", DataTable)
         ids = [c.id for c in load_catalog()]
         current = (

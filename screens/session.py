@@ -160,6 +160,16 @@ class WizardSession:
 
         return SessionProgress.load(self.account_id, self.log_path)
 
+    def resume_point(self) -> str | None:
+        """Where this account's session left off: the first unresolved control from the last one opened."""
+        from wizard.session_progress import next_unresolved
+
+        return next_unresolved(self.current, self.progress(), waivers=self.waiver_book().waivers)
+
+    def visit(self, control_id: str) -> None:
+        """Remember the control now open, so the next run reopens here."""
+        self.progress().visit(control_id)
+
     def take_notices(self) -> list[str]:
         taken, self.notices[:] = list(self.notices), []
         return taken

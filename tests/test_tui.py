@@ -162,3 +162,18 @@ async def test_access_denied_on_apply_is_explained_and_logged(endpoint: str, tmp
     results = [r for r in records if r["kind"] == "result"]
     assert [r["payload"]["status"] for r in results] == ["error"]
     assert results[0]["payload"]["error_code"] == "AccessDenied"
+
+
+async def test_reopening_resumes_where_the_session_left_off(endpoint: str, tmp_path: Path) -> None:
+    first = make_app(endpoint, tmp_path)
+    async with first.run_test(size=SIZE) as pilot:
+        await connect_and_audit(pilot)
+        await open_control(pilot, "2.1")
+        await pilot.press("ctrl+q")
+    again = make_app(endpoint, tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await connect_and_audit(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(again.screen, ControlScreen)
+        assert again.screen.control.id == "2.1"
