@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--yes", action="store_true", help="apply without asking (for scripts)")
     apply.add_argument("--dry-run", action="store_true", help="show what would be done; change nothing")
 
+    permissions = commands.add_parser("permissions", help="print the IAM policy the wizard needs (audit or fix)")
+    permissions.add_argument("--mode", choices=("audit", "fix"), default="audit")
+
     demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
     _add_common(demo, suppress=True)
 
@@ -241,7 +244,15 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def run_permissions_command(args: argparse.Namespace) -> int:
+    from wizard.permissions import render_policy
+
+    sys.stdout.write(render_policy(args.mode))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "permissions": run_permissions_command,
     "demo": run_tui_command,
     "audit": run_audit_command,
     "plan": run_plan_command,

@@ -248,7 +248,10 @@ def _steps(revokes: list[GroupRevoke]) -> tuple[list[ApiCall], list[ApiCall]]:
     steps: list[ApiCall] = []
     undo: list[ApiCall] = []
     for revoke in revokes:
-        for direction, rules in (("Ingress", revoke.ingress), ("Egress", revoke.egress)):
+        for direction, rules, revoke_operation, restore_operation in (
+            ("Ingress", revoke.ingress, "RevokeSecurityGroupIngress", "AuthorizeSecurityGroupIngress"),
+            ("Egress", revoke.egress, "RevokeSecurityGroupEgress", "AuthorizeSecurityGroupEgress"),
+        ):
             if not rules:
                 continue
             what = "inbound" if direction == "Ingress" else "outbound"
@@ -258,7 +261,7 @@ def _steps(revokes: list[GroupRevoke]) -> tuple[list[ApiCall], list[ApiCall]]:
                 ApiCall(
                     f"revoke-{direction.lower()}-{revoke.group_id}",
                     "ec2",
-                    f"RevokeSecurityGroup{direction}",
+                    revoke_operation,
                     {"GroupId": revoke.group_id, "IpPermissions": rules},
                     revoke.region,
                     f"revoke {what} {described} on {revoke.label}",
@@ -269,7 +272,7 @@ def _steps(revokes: list[GroupRevoke]) -> tuple[list[ApiCall], list[ApiCall]]:
                 ApiCall(
                     f"restore-{direction.lower()}-{revoke.group_id}",
                     "ec2",
-                    f"AuthorizeSecurityGroup{direction}",
+                    restore_operation,
                     {"GroupId": revoke.group_id, "IpPermissions": rules},
                     revoke.region,
                     f"put the {what} rules of {revoke.label} back",
