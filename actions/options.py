@@ -32,6 +32,24 @@ def validate_email(value: str) -> str:
     return value
 
 
+_ARN = re.compile(r"^arn:aws[a-z-]*:(sqs|lambda):[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_.:-]{1,256}$")
+_HTTPS = re.compile(r"^https://[^\s/$.?#][^\s]*$")
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def validate_alarm_endpoint(protocol: str, endpoint: str) -> str:
+    """The subscriber for the alarms' topic, checked for its protocol before anything is created."""
+    if protocol.startswith("email"):
+        return validate_email(endpoint)
+    if protocol in ("sqs", "lambda") and not _ARN.match(endpoint):
+        raise UsageError(f"{endpoint!r} is not a valid {protocol} ARN (arn:aws:{protocol}:REGION:ACCOUNT:NAME).")
+    if protocol == "https" and not _HTTPS.match(endpoint):
+        raise UsageError(f"{endpoint!r} is not an https:// URL.")
+    if protocol == "sms" and not _PHONE.match(endpoint):
+        raise UsageError(f"{endpoint!r} is not a phone number in international form (+15555550100).")
+    return endpoint
+
+
 def validate_bucket_name(value: str) -> str:
     if not _BUCKET.match(value or ""):
         raise UsageError(f"{value!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens).")
@@ -114,8 +132,8 @@ class FixOptions:
     def __post_init__(self) -> None:
         if self.alarm_protocol not in SNS_PROTOCOLS:
             raise UsageError(f"alarm protocol {self.alarm_protocol!r} is not one of {', '.join(SNS_PROTOCOLS)}.")
-        if self.alarm_endpoint is not None and self.alarm_protocol.startswith("email"):
-            validate_email(self.alarm_endpoint)
+        if self.alarm_endpoint is not None:
+            validate_alarm_endpoint(self.alarm_protocol, self.alarm_endpoint)
         prefix = self.name_prefix.rstrip("-")
         if not _PREFIX.match(prefix or "x"):
             raise UsageError(f"name prefix {self.name_prefix!r}: use up to 20 lowercase letters, digits and hyphens.")

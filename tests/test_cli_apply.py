@@ -20,8 +20,17 @@ def test_apply_all_failing_then_every_auto_control_passes_and_a_rerun_changes_no
     endpoint: str, tmp_path: Path
 ) -> None:
     log = tmp_path / "audit.jsonl"
-    first = run_cli("apply", "--endpoint-url", endpoint, "--all-failing", "--yes",
-                    "--alarm-email", "sec@example.com", "--log", str(log))
+    first = run_cli(
+        "apply",
+        "--endpoint-url",
+        endpoint,
+        "--all-failing",
+        "--yes",
+        "--alarm-email",
+        "sec@example.com",
+        "--log",
+        str(log),
+    )
     assert first.returncode in (0, 3), first.stderr
     report = audit_json(endpoint)
     auto = {c.id for c in load_catalog() if c.fix == "auto"}
@@ -29,8 +38,17 @@ def test_apply_all_failing_then_every_auto_control_passes_and_a_rerun_changes_no
     not_passing = {c: statuses[c] for c in auto if statuses[c] not in ("PASS", "NOT_APPLICABLE")}
     # Controls that need answers the run did not give (contacts) or an API moto lacks may remain.
     assert set(not_passing) <= {"1.17", "1.18", "1.20"}, not_passing
-    second = run_cli("apply", "--endpoint-url", endpoint, "--all-failing", "--yes",
-                     "--alarm-email", "sec@example.com", "--log", str(log))
+    second = run_cli(
+        "apply",
+        "--endpoint-url",
+        endpoint,
+        "--all-failing",
+        "--yes",
+        "--alarm-email",
+        "sec@example.com",
+        "--log",
+        str(log),
+    )
     assert "Nothing to apply" in second.stdout or "call(s)" not in second.stdout
     records = [json.loads(line) for line in log.read_text().splitlines()]
     calls = [r for r in records if r["kind"] == "call"]
@@ -75,6 +93,9 @@ def test_bad_fix_options_are_rejected_before_any_call(endpoint: str, tmp_path: P
         (["--alarm-email", "not-an-address"], "is not a valid e-mail address"),
         (["--min-password-length", "8"], "below the CIS minimum of 14"),
         (["--trail-bucket", "Bad_Bucket"], "is not a valid S3 bucket name"),
+        (["--log-group", "bad group name!"], "is not a valid CloudWatch Logs log group name"),
+        (["--alarm-protocol", "sqs", "--alarm-endpoint", "arn:aws:sqs:nowhere"], "is not a valid sqs ARN"),
+        (["--alarm-protocol", "pigeon", "--alarm-endpoint", "x"], "is not one of"),
     ):
         proc = run_cli("plan", "--endpoint-url", endpoint, "--controls", "1.9", *args)
         assert proc.returncode == 2, (args, proc.stderr)
@@ -84,3 +105,21 @@ def test_bad_fix_options_are_rejected_before_any_call(endpoint: str, tmp_path: P
     proc = run_cli("plan", "--endpoint-url", endpoint, "--controls", "1.9", "--config", str(config))
     assert proc.returncode == 2
     assert "line 2: unknown key 'name_prefx'" in proc.stderr
+
+
+def test_bad_input_to_apply_changes_nothing_and_writes_no_log(endpoint: str, tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    config = tmp_path / "session.toml"
+    config.write_text("min_password_length = 8\n")
+    for args in (
+        ["--alarm-email", "root@", "--all-failing"],
+        ["--min-password-length", "10", "--controls", "1.9"],
+        ["--config", str(config), "--controls", "1.9"],
+        ["--controls", "9.99"],
+        ["--regions", "moon-1", "--controls", "1.9"],
+    ):
+        proc = run_cli("apply", "--endpoint-url", endpoint, "--yes", "--log", str(log), *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not log.exists()
+    assert {c["status"] for c in audit_json(endpoint)["controls"] if c["id"] == "1.9"} == {"FAIL"}
