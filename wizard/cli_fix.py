@@ -98,7 +98,10 @@ def _selected_controls(args: argparse.Namespace) -> Any:
         raise UsageError(str(error)) from error
 
 
-def _prepare(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
+def _prepare(args: argparse.Namespace, ask: bool = False) -> tuple[Any, Any, list[str]]:
+    """Audit and plan. With `ask`, a plan that only lacks the alarms' e-mail asks for it and is planned again."""
+    import dataclasses
+
     from actions.workflow import prepare_fixes
     from wizard.aws_context import AwsContext
     from wizard.cli import aws_settings
@@ -108,7 +111,28 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, Any, list[str]]:
     ctx = AwsContext(aws_settings(args))
     ctx.identity()
     regions = ctx.resolve_regions()
-    return ctx, prepare_fixes(ctx, controls, options, regions), regions
+    selection = prepare_fixes(ctx, controls, options, regions)
+    if ask and any(p.id == "cis-alarms" for p in selection.refused) and options.alarm_endpoint is None:
+        email = _ask_alarm_email()
+        options = dataclasses.replace(options, alarm_endpoint=email, alarm_protocol="email")
+        selection = prepare_fixes(ctx, controls, options, regions)
+    return ctx, selection, regions
+
+
+def _ask_alarm_email() -> str:
+    import questionary
+
+    from actions.options import validate_email
+
+    def valid(text: str) -> bool | str:
+        try:
+            validate_email(text.strip())
+        except UsageError as error:
+            return str(error)
+        return True
+
+    answer = questionary.text("E-mail address the CIS 3.x alarms should notify:", validate=valid).unsafe_ask()
+    return str(answer).strip()
 
 
 def _explain_left_out(selection: Any, console: Any) -> None:
@@ -177,7 +201,7 @@ def run_apply_command(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not (args.yes or args.dry_run or interactive):
         raise UsageError("refusing to apply without a terminal to confirm on: add --yes, or --dry-run to preview.")
-    ctx, selection, regions = _prepare(args)
+    ctx, selection, regions = _prepare(args, ask=interactive and not args.yes and not args.dry_run)
     console = Console()
     _explain_left_out(selection, console)
     if not selection.plans:
