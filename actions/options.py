@@ -34,7 +34,6 @@ def validate_email(value: str) -> str:
 
 _ARN = re.compile(r"^arn:aws[a-z-]*:(sqs|lambda):[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_.:-]{1,256}$")
 _HTTPS = re.compile(r"^https://[^\s/$.?#][^\s]*$")
-_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def validate_alarm_endpoint(protocol: str, endpoint: str) -> str:
@@ -45,8 +44,8 @@ def validate_alarm_endpoint(protocol: str, endpoint: str) -> str:
         raise UsageError(f"{endpoint!r} is not a valid {protocol} ARN (arn:aws:{protocol}:REGION:ACCOUNT:NAME).")
     if protocol == "https" and not _HTTPS.match(endpoint):
         raise UsageError(f"{endpoint!r} is not an https:// URL.")
-    if protocol == "sms" and not _PHONE.match(endpoint):
-        raise UsageError(f"{endpoint!r} is not a phone number in international form (+15555550100).")
+    if protocol == "sms":
+        return validate_phone(endpoint, "the alarms' SMS number")
     return endpoint
 
 
