@@ -11,6 +11,7 @@ from moto.config.models import config_backends
 from tests.auditing import audit_one, statuses
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
 from wizard.findings import Status
+from wizard.policy_documents import service_trust
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
@@ -447,18 +448,7 @@ def log_group_and_role(name: str = "cloudtrail-logs", region: str = HOME) -> tup
     arn = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]["arn"]
     role = client("iam").create_role(
         RoleName=f"{name}-role",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        AssumeRolePolicyDocument=service_trust("cloudtrail.amazonaws.com"),
     )["Role"]["Arn"]
     return arn, role
 

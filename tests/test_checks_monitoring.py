@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import boto3
@@ -15,6 +14,7 @@ from wizard.audit import run_audit
 from wizard.catalog import load_catalog
 from wizard.cis_filters import CIS_FILTER_PATTERNS
 from wizard.findings import Status
+from wizard.policy_documents import service_trust
 
 CONTROL_IDS = list(CIS_FILTER_PATTERNS)
 NAMESPACE = "CISBenchmark"
@@ -65,18 +65,7 @@ def make_trail(
     group_arn = logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"][0]["arn"]
     role = client("iam").create_role(
         RoleName=f"{name}-{region}-to-logs",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        AssumeRolePolicyDocument=service_trust("cloudtrail.amazonaws.com"),
     )["Role"]["Arn"]
     cloudtrail.update_trail(Name=name, CloudWatchLogsLogGroupArn=group_arn, CloudWatchLogsRoleArn=role)
     return log_group

@@ -52,3 +52,13 @@ def default_version_document(policy: dict[str, Any]) -> Any:
         if version.get("IsDefaultVersion"):
             return version.get("Document")
     return None
+
+
+def policy_json(*statements: dict[str, Any]) -> str:
+    """A policy document (version 2012-10-17) of these statements, as the compact JSON IAM and S3 take."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, separators=(",", ":"))
+
+
+def service_trust(service: str) -> str:
+    """An assume-role policy that lets an AWS service (cloudtrail.amazonaws.com, ...) use the role."""
+    return policy_json({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})

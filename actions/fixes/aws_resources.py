@@ -5,11 +5,11 @@ Each helper returns no steps when the resource already exists, so plans reuse wh
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from actions.registry import FixContext
 from wizard.plans import ApiCall
+from wizard.policy_documents import service_trust
 
 
 def bucket_exists(fix: FixContext, name: str) -> bool:
@@ -24,10 +24,6 @@ def role_exists(fix: FixContext, name: str) -> bool:
 def log_group_exists(fix: FixContext, name: str, region: str) -> bool:
     groups = fix.inventory.fetch("logs", "DescribeLogGroups", region, "logGroups", logGroupNamePrefix=name)
     return any(g.get("logGroupName") == name for g in groups)
-
-
-def policy_json(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, separators=(",", ":"))
 
 
 def private_bucket_steps(
@@ -74,9 +70,7 @@ def service_role_steps(
     """A role that `service` (e.g. cloudtrail.amazonaws.com) can assume, with one inline policy."""
     if role_exists(fix, role):
         return []
-    trust = policy_json(
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"},
-    )
+    trust = service_trust(service)
     return [
         ApiCall(
             f"{step_prefix}-role",

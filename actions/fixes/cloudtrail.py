@@ -11,7 +11,6 @@ from typing import Any
 from actions.fixes.aws_resources import (
     ALL_PUBLIC_ACCESS_BLOCKED,
     log_group_exists,
-    policy_json,
     private_bucket_steps,
     service_role_steps,
 )
@@ -25,6 +24,7 @@ from actions.registry import FixContext, register_fix
 from wizard.checks.logging import bucket_public_exposure
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan, Ref, Risk
+from wizard.policy_documents import policy_json
 
 MANAGEMENT_EVENTS_SELECTOR = {"ReadWriteType": "All", "IncludeManagementEvents": True}
 MANAGEMENT_EVENTS_ADVANCED = {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.fixes.aws_resources import policy_json, private_bucket_steps, role_exists
+from actions.fixes.aws_resources import private_bucket_steps, role_exists
 from actions.registry import FixContext, register_fix
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan
+from wizard.policy_documents import policy_json
 
 CONFIG_ROLE = "AWSServiceRoleForConfig"
 _ROLE_PATH = "role/aws-service-role/config.amazonaws.com/" + CONFIG_ROLE

@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.fixes.aws_resources import policy_json
 from actions.registry import FixContext, register_fix
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan, Risk
-from wizard.policy_documents import default_version_document, document_grants_full_admin, load_document
+from wizard.policy_documents import default_version_document, document_grants_full_admin, load_document, policy_json
 
 CREATED_BY_TAG = {"Key": "created-by", "Value": "cis-wizard"}
 IAM_NAME_MAX = 128

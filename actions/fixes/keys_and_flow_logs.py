@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.fixes.aws_resources import bucket_exists, policy_json, private_bucket_steps
+from actions.fixes.aws_resources import bucket_exists, private_bucket_steps
 from actions.registry import FixContext, register_fix
 from wizard.collectors.regional import KmsKey
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan, Risk
+from wizard.policy_documents import policy_json
 
 FLOW_LOG_TRAFFIC = "REJECT"  # the CIS minimum; ALL logs accepted traffic too (more data, more cost)
 FLOW_LOG_DELIVERY = "delivery.logs.amazonaws.com"

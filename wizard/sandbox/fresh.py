@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from wizard.policy_documents import policy_json
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
 from wizard.sandbox.backend_history import (
     KeyHistory,
@@ -33,7 +34,6 @@ from wizard.sandbox.seeding import (
     create_bucket,
     default_security_groups,
     default_vpc_id,
-    policy_json,
     run_concurrently,
     security_group,
     world_ingress,

@@ -23,6 +23,7 @@ from typing import Any
 
 from wizard.cis_filters import CIS_FILTER_PATTERNS
 from wizard.cis_filters import CIS_METRIC_NAMES as METRIC_NAMES
+from wizard.policy_documents import policy_json, service_trust
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
 from wizard.sandbox.backend_history import KeyHistory, UserHistory, apply_user_history
 from wizard.sandbox.root_account import RootAccountState, seed_root_account
@@ -33,10 +34,8 @@ from wizard.sandbox.seeding import (
     create_bucket,
     default_security_groups,
     default_vpc_id,
-    policy_json,
     run_concurrently,
     security_group,
-    service_trust,
     world_ingress,
 )
 

@@ -6,7 +6,6 @@ the past, last-use times, root) is written to moto's objects afterwards, by `bac
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ import boto3
 from botocore.config import Config
 
 from wizard.model_loader import share_models
+from wizard.policy_documents import policy_json
 from wizard.sandbox.account import ACCESS_KEY_ID, SANDBOX_ACCOUNT_ID, SECRET_ACCESS_KEY
 
 T = TypeVar("T")
@@ -69,15 +69,6 @@ def run_concurrently(tasks: Iterable[Callable[[], T]], workers: int = SEED_WORKE
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sandbox-seed") as pool:
         futures = [pool.submit(task) for task in tasks]
     return [future.result() for future in futures]
-
-
-def policy_json(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def service_trust(service: str) -> str:
-    """An assume-role policy that lets an AWS service (cloudtrail.amazonaws.com, ...) use the role."""
-    return policy_json({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
 
 
 def account_trust(account_id: str) -> str:
