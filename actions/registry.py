@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from actions.options import FixOptions
+from actions.planned_changes import PlannedChanges
 from wizard.aws_context import CallerIdentity
 from wizard.collectors.inventory import Inventory
+from wizard.errors import AwsReadError
 from wizard.findings import Finding, Status
-from wizard.plans import Plan, order_plans
+from wizard.plans import Plan, PlanError
 
 
 @dataclass(frozen=True)
@@ -20,10 +23,17 @@ class FixContext:
     options: FixOptions
     identity: CallerIdentity
     findings: Mapping[str, Finding] = field(default_factory=dict)  # the audit's verdicts, by control id
+    chosen: frozenset[str] = frozenset()  # the controls the admin asked to fix (empty: every one a plan serves)
+    earlier: PlannedChanges = field(default_factory=PlannedChanges)  # what the plans before this one will do
 
     def failing(self, control_ids: Iterable[str]) -> list[str]:
-        """The controls among `control_ids` that the audit found failing."""
-        return [c for c in control_ids if c in self.findings and self.findings[c].status is Status.FAIL]
+        """The controls among `control_ids` that the audit found failing (and, when a choice was made, that
+        the admin chose)."""
+        return [
+            c
+            for c in control_ids
+            if c in self.findings and self.findings[c].status is Status.FAIL and (not self.chosen or c in self.chosen)
+        ]
 
     @property
     def home_region(self) -> str:
@@ -66,7 +76,8 @@ class FixDefinition:
     plan_id: str
     control_ids: tuple[str, ...]
     build: Builder
-    requires: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # plans that must run first (and are planned too)
+    after: tuple[str, ...] = ()  # plans that, when also planned, are built and run first (1.22 before 1.16)
 
 
 FIXES: dict[str, FixDefinition] = {}
@@ -74,10 +85,10 @@ FIX_FOR_CONTROL: dict[str, str] = {}
 
 
 def register_fix(
-    plan_id: str, control_ids: Iterable[str], requires: tuple[str, ...] = ()
+    plan_id: str, control_ids: Iterable[str], requires: tuple[str, ...] = (), after: tuple[str, ...] = ()
 ) -> Callable[[Builder], Builder]:
     def decorate(build: Builder) -> Builder:
-        definition = FixDefinition(plan_id, tuple(control_ids), build, requires)
+        definition = FixDefinition(plan_id, tuple(control_ids), build, requires, after)
         if plan_id in FIXES:
             raise ValueError(f"fix {plan_id} registered twice")
         FIXES[plan_id] = definition
@@ -88,7 +99,63 @@ def register_fix(
     return decorate
 
 
-def build_plans(control_ids: Iterable[str], fix: FixContext) -> list[Plan]:
-    """The plans that fix these controls, each built once, in dependency order."""
-    plan_ids = list(dict.fromkeys(FIX_FOR_CONTROL[c] for c in control_ids if c in FIX_FOR_CONTROL))
-    return order_plans(FIXES[plan_id].build(fix) for plan_id in plan_ids)
+def with_requirements(plan_ids: Iterable[str]) -> list[str]:
+    """The plans and every plan they require, each once, a requirement before the plan that needs it."""
+    wanted: list[str] = []
+
+    def add(plan_id: str) -> None:
+        for needed in FIXES[plan_id].requires:
+            add(needed)
+        if plan_id not in wanted:
+            wanted.append(plan_id)
+
+    for plan_id in plan_ids:
+        add(plan_id)
+    return wanted
+
+
+def build_order(plan_ids: Iterable[str]) -> list[str]:
+    """The plans in the order they are built and run: each after what it requires and what it comes after
+    (when that is planned too); otherwise in registration order, which is the benchmark's."""
+    chosen = set(plan_ids)
+    registered = sorted((plan_id for plan_id in FIXES if plan_id in chosen), key=_benchmark_position)
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def place(plan_id: str) -> None:
+        if plan_id in ordered:
+            return
+        if plan_id in visiting:
+            raise PlanError(f"fixes depend on each other in a circle at {plan_id!r}")
+        visiting.add(plan_id)
+        definition = FIXES[plan_id]
+        for needed in (*definition.requires, *definition.after):
+            if needed in chosen:
+                place(needed)
+        visiting.discard(plan_id)
+        ordered.append(plan_id)
+
+    for plan_id in registered:
+        place(plan_id)
+    return ordered
+
+
+def _benchmark_position(plan_id: str) -> tuple[int, ...]:
+    """Where a fix stands in the benchmark: at its first control (a plan of no control of its own, last)."""
+    controls = FIXES[plan_id].control_ids
+    return min(tuple(int(p) for p in c.split(".")) for c in controls) if controls else (99,)
+
+
+def build_plan(definition: FixDefinition, fix: FixContext) -> Plan:
+    """Build one plan, stamped from its registration: the controls it fixes (as chosen) and the plans it
+    needs first. A read that fails makes the plan refused with the AWS error, never a traceback."""
+    try:
+        plan = definition.build(fix)
+    except AwsReadError as error:
+        refused = f"cannot read what this fix needs: {error.reason}"
+        plan = Plan(definition.plan_id, definition.control_ids, definition.plan_id, (), refused=refused)
+    controls = plan.control_ids or definition.control_ids
+    if fix.chosen and any(c in fix.chosen for c in controls):
+        controls = tuple(c for c in controls if c in fix.chosen)
+    needs = (*definition.requires, *plan.requires, *sorted(fix.earlier.used))
+    return dataclasses.replace(plan, control_ids=controls, requires=tuple(dict.fromkeys(needs)))

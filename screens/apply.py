@@ -1,8 +1,14 @@
-"""Apply: each step's progress and result, AWS errors explained, then the control's new status."""
+"""Apply: each plan's progress and each call's result, AWS errors explained, then the controls' new status.
+
+The plans run through the one apply engine: only plans whose calls are exactly the ones confirmed run; a plan
+the engine finds changed when it reads the account again is shown in a new confirm before it runs.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -14,8 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
 from screens.widgets import status_text, top_bar, wizard_app
-from wizard.executor import PlanOutcome, StepOutcome, StepStatus
-from wizard.plans import ApiCall, Plan
+from wizard.executor import StepStatus
+from wizard.plans import Plan
 
 # What common AWS error codes mean, in words.
 ERROR_EXPLANATIONS = {
@@ -32,41 +38,60 @@ ERROR_EXPLANATIONS = {
 }
 
 
+def confirmed_only(plans: list[Plan], how: str) -> Any:
+    """The engine's confirm for plans confirmed on screen: exactly those calls, nothing else."""
+    from actions.workflow import Decision
+
+    signatures = {plan.signature() for plan in plans}
+
+    def confirm(plan: Plan) -> Decision:
+        if plan.signature() in signatures:
+            return Decision(True, how)
+        return Decision(False, "not the calls confirmed on screen")
+
+    return confirm
+
+
 class ApplyScreen(Screen[None]):
     BINDINGS = [Binding("escape", "back", "Back", id="back")]
 
     @dataclass
-    class StepChanged(Message):
-        plan: Plan
-        step: ApiCall
-        outcome: StepOutcome | None
+    class Progress(Message):
+        event: Any  # actions.apply_engine.ApplyEvent
 
-    def __init__(self, control_id: str, plans: list[Plan]) -> None:
+    def __init__(self, title: str, selection: Any, plans: list[Plan], how: str = "confirmed in the wizard") -> None:
         super().__init__()
-        self.control_id = control_id
+        self.heading = title
+        self.selection = selection
         self.plans = plans
-        self.outcomes: list[PlanOutcome] = []
+        self.how = how
+        self.report: Any = None
         self._lines: dict[str, Text] = {}
+        self._progress = Text()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield from top_bar()
-        yield Static(f"Applying the fix for {self.control_id}…", classes="title", id="apply-title")
+        yield Static(Text(f"Applying: {self.heading}…"), classes="title", id="apply-title")
+        yield Static(id="apply-progress")
         with VerticalScroll():
             yield Static(id="steps")
             yield Static(id="result")
         with Horizontal(classes="buttons"):
-            yield Button("Back to the control", id="back", disabled=True)
+            yield Button("Back", id="back", disabled=True)
             yield Button("Undo what ran", id="undo", variant="warning")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#undo", Button).display = False
         for plan in self.plans:
-            for step in plan.steps:
-                self._lines[f"{plan.id}/{step.id}"] = Text(f"  waiting  {step.cli()}", style="dim")
+            self._wait_lines(plan)
         self._render_steps()
         self._run()
+
+    def _wait_lines(self, plan: Plan) -> None:
+        for step in plan.steps:
+            self._lines[f"{plan.id}/{step.id}"] = Text(f"  waiting  {step.cli()}", style="dim")
 
     def _render_steps(self) -> None:
         text = Text()
@@ -75,62 +100,106 @@ class ApplyScreen(Screen[None]):
             text.append("\n")
         self.query_one("#steps", Static).update(text)
 
+    def _ask_again(self, old: Plan, new: Plan) -> Any:
+        """The engine found the plan changed: show the new calls in a confirm, from the worker thread."""
+        from actions.workflow import Decision
+        from screens.confirm import ConfirmScreen
+
+        answered = threading.Event()
+        answer: list[bool] = []
+
+        def done(value: bool | None) -> None:
+            answer.append(bool(value))
+            answered.set()
+
+        session = wizard_app(self).session
+        assert session is not None
+        intro = f"The account changed since the plan for {', '.join(old.control_ids)} was shown. Its calls now:"
+        self.app.call_from_thread(
+            self.app.push_screen, ConfirmScreen([new], session.account_id, intro=intro), done
+        )
+        answered.wait()
+        return Decision(answer[0], "confirmed again in the wizard" if answer[0] else "declined in the wizard")
+
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def _run(self) -> None:
         session = wizard_app(self).session
         assert session is not None
         try:
-            outcomes, after = session.apply(
-                self.plans, lambda plan, step, outcome: self.post_message(self.StepChanged(plan, step, outcome))
+            report = session.apply(
+                self.selection,
+                confirmed_only(self.plans, self.how),
+                on_event=lambda event: self.post_message(self.Progress(event)),
+                reconfirm=self._ask_again,
             )
         except Exception as error:
             self.app.call_from_thread(self._crashed, error)
             return
-        self.app.call_from_thread(self._finished, outcomes, after)
+        self.app.call_from_thread(self._finished, report)
 
-    def on_apply_screen_step_changed(self, message: StepChanged) -> None:
-        key = f"{message.plan.id}/{message.step.id}"
-        outcome = message.outcome
-        if outcome is None:
-            self._lines[key] = Text(f"  running  {message.step.cli()}", style="bold")
-        elif outcome.status is StepStatus.DONE:
-            self._lines[key] = Text(f"     done  {message.step.cli()}", style="green")
-        else:
-            why = ERROR_EXPLANATIONS.get(outcome.error_code or "", "")
-            self._lines[key] = Text(
-                f"   FAILED  {message.step.cli()}\n           {outcome.error_code}: {outcome.message}"
-                + (f"\n           ({why})" if why else ""),
-                style="bold red",
-            )
+    @on(Progress)
+    def _progressed(self, message: Progress) -> None:
+        event = message.event
+        if event.kind == "plan-start":
+            self._progress = Text(f"Plan {event.number} of {event.total}: {event.plan.title}")
+        elif event.kind == "replanned":
+            self._wait_lines(event.plan)
+        elif event.kind in ("step-start", "step-done"):
+            self._step_line(event)
+            done = sum(1 for line in self._lines.values() if not line.plain.lstrip().startswith(("waiting", "running")))
+            self._progress = Text(f"Plan {event.number} of {event.total}, call {done} of {len(self._lines)}: ")
+            self._progress.append(event.step.cli(), style="bold")
+        elif event.kind == "verify-start":
+            self._progress = Text("Checking the controls again: " + event.message)
+        self.query_one("#apply-progress", Static).update(self._progress)
         self._render_steps()
 
-    def _finished(self, outcomes: list[PlanOutcome], after: object) -> None:
-        self.outcomes = outcomes
+    def _step_line(self, event: Any) -> None:
+        key = f"{event.plan.id}/{event.step.id}"
+        outcome = event.outcome
+        if outcome is None:
+            self._lines[key] = Text(f"  running  {event.step.cli()}", style="bold")
+        elif outcome.status is StepStatus.DONE:
+            self._lines[key] = Text(f"     done  {event.step.cli()}", style="green")
+        else:
+            why = ERROR_EXPLANATIONS.get(outcome.error_code or "", "")
+            line = Text(f"   FAILED  {event.step.cli()}\n", style="bold red")
+            line.append(f"           {outcome.error_code}: {outcome.message}")
+            if why:
+                line.append(f"\n           ({why})")
+            self._lines[key] = line
+
+    def _finished(self, report: Any) -> None:
+        self.report = report
         session = wizard_app(self).session
         assert session is not None
         for notice in session.take_notices():
-            self.notify(notice, severity="warning", timeout=15)
+            self.notify(notice, severity="warning", timeout=15, markup=False)
         result = Text()
-        failed = [o for o in outcomes if not o.ok]
+        failed = report.failed
         if failed:
-            outcome = failed[0]
-            ran = len(outcome.ran)
-            result.append(
-                f"Stopped at a failed step: {ran} step(s) of {outcome.plan.title} ran before it.\n", style="bold red"
-            )
-            if ran and outcome.plan.undo:
+            outcome = failed[0].outcome
+            result.append(f"Stopped at a failed step: {len(outcome.ran)} step(s) of ", style="bold red")
+            result.append(failed[0].plan.title, style="bold red")
+            result.append(" ran before it.\n", style="bold red")
+            if outcome.ran and failed[0].plan.undo:
                 self.query_one("#undo", Button).display = True
         else:
             result.append("Every call succeeded.\n", style="bold green")
-        for plan in self.plans:
-            for control_id in plan.control_ids:
-                status = session.status(control_id)
-                if status is not None:
-                    result.append(f"{control_id} is now ")
-                    result.append_text(status_text(status))
-                    result.append("\n")
+        for skipped in (r for r in report.results if r.reason):
+            result.append(f"{skipped.plan.title}: {skipped.reason}\n", style="yellow")
+        for control_id in dict.fromkeys(c for plan in self.plans for c in plan.control_ids):
+            status = session.status(control_id)
+            if status is not None:
+                result.append(f"{control_id} is now ")
+                result.append_text(status_text(status))
+                result.append("\n")
+        for item in report.not_planned:
+            if any(item.control_id in plan.control_ids for plan in self.plans):
+                result.append(f"{item.control_id}: {item.reason}\n", style="yellow")
         self.query_one("#result", Static).update(result)
-        self.query_one("#apply-title", Static).update(f"Fix for {self.control_id}: done")
+        self.query_one("#apply-title", Static).update(Text(f"{self.heading}: done"))
+        self.query_one("#apply-progress", Static).update("")
         back = self.query_one("#back", Button)
         back.disabled = False
         back.focus()
@@ -145,14 +214,14 @@ class ApplyScreen(Screen[None]):
     def _undo(self) -> None:
         from screens.confirm import ConfirmScreen
 
-        failed = next(o for o in self.outcomes if not o.ok)
+        failed = self.report.failed[0]
         undo = Plan(f"undo-{failed.plan.id}", failed.plan.control_ids, f"Undo {failed.plan.title}", failed.plan.undo)
         session = wizard_app(self).session
         assert session is not None
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self.app.switch_screen(ApplyScreen(self.control_id, [undo]))
+                self.app.switch_screen(UndoScreen(undo))
 
         self.app.push_screen(ConfirmScreen([undo], session.account_id), confirmed)
 
@@ -160,3 +229,31 @@ class ApplyScreen(Screen[None]):
     def action_back(self) -> None:
         if not self.query_one("#back", Button).disabled:
             self.app.pop_screen()
+
+
+def given_plans(plans: list[Plan], regions: list[str]) -> Any:
+    from actions.given_plans import GivenPlans
+
+    return GivenPlans(plans, regions)
+
+
+class UndoScreen(ApplyScreen):
+    """Runs a failed plan's undo calls (confirmed just before), recorded like any other calls."""
+
+    def __init__(self, undo: Plan) -> None:
+        super().__init__(undo.title, None, [undo], "confirmed in the wizard (undo)")
+
+    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
+    def _run(self) -> None:
+        session = wizard_app(self).session
+        assert session is not None
+        try:
+            report = session.apply(
+                given_plans(self.plans, session.connection.regions),
+                confirmed_only(self.plans, self.how),
+                on_event=lambda event: self.post_message(self.Progress(event)),
+            )
+        except Exception as error:
+            self.app.call_from_thread(self._crashed, error)
+            return
+        self.app.call_from_thread(self._finished, report)

@@ -1,4 +1,6 @@
-"""Confirm (modal): every call listed, focus on No; irreversible steps need the account id typed."""
+"""Confirm (modal): every call listed, focus on No; disruptive steps need "yes" typed, irreversible ones the
+account id (the one rule in actions/confirm_rule.py). No key answers Yes by itself: Yes is a button that must
+be focused (Tab) and pressed (Enter or a click), after the word or id is typed where one is needed."""
 
 from __future__ import annotations
 
@@ -10,22 +12,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from actions.confirm_rule import RISK_ORDER, required_typing, typed_matches
 from wizard.plans import Plan, Risk
 
 RISK_STYLES = {Risk.SAFE: "green", Risk.DISRUPTIVE: "yellow", Risk.IRREVERSIBLE: "bold red"}
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "no", "No"), Binding("y", "yes_key", "Yes", show=False)]
+    BINDINGS = [Binding("escape", "no", "No")]
 
-    def __init__(self, plans: list[Plan], account_id: str) -> None:
+    def __init__(self, plans: list[Plan], account_id: str, *, intro: str | None = None) -> None:
         super().__init__()
         self.plans = plans
         self.account_id = account_id
-        risks = {s.risk for p in plans for s in p.steps}
-        # What must be typed before Yes is enabled: the account id for irreversible steps, "yes" for
-        # disruptive ones (they may break a workload: the affected resources are listed above).
-        self.required = account_id if Risk.IRREVERSIBLE in risks else "yes" if Risk.DISRUPTIVE in risks else None
+        self.intro = intro
+        risk = max((p.risk for p in plans), key=RISK_ORDER.index, default=Risk.SAFE)
+        self.risk = risk
+        self.required = required_typing(risk, account_id)
 
     def compose(self) -> ComposeResult:
         calls = [s for p in self.plans for s in p.steps]
@@ -38,6 +41,8 @@ class ConfirmScreen(ModalScreen[bool]):
             listing.append(f"[{step.risk.value}] ", style=RISK_STYLES[step.risk])
             listing.append(f"{step.cli()}\n")
         with Vertical(id="confirm-dialog"):
+            if self.intro:
+                yield Static(Text(self.intro), classes="error")
             yield Static(f"Make these {len(calls)} call(s) in account {self.account_id}?", classes="title")
             with VerticalScroll(id="confirm-calls"):
                 yield Static(listing)
@@ -58,7 +63,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     @on(Input.Changed, "#account-check")
     def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#yes", Button).disabled = event.value.strip().lower() != (self.required or "").lower()
+        self.query_one("#yes", Button).disabled = not typed_matches(event.value, self.risk, self.account_id)
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
@@ -68,6 +73,3 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#no")
     def action_no(self) -> None:
         self.dismiss(False)
-
-    def action_yes_key(self) -> None:
-        self._yes()

@@ -21,9 +21,9 @@ from wizard.catalog import load_catalog
 from wizard.findings import Finding, Status
 from wizard.plans import Plan
 
-# Answers a plan may need before it can be built: plan id -> (option field, label, validator).
+# Answers a plan may need before it can be built (Plan.needs): (option field, label, validator).
 EMAIL_INPUT = ("alarm_endpoint", "E-mail address the alarms notify", "email")
-NEEDED_INPUTS = {"cis-alarms": (EMAIL_INPUT,)}
+NEEDED_INPUTS = (EMAIL_INPUT,)
 
 
 def _valid_email(value: str) -> bool:
@@ -63,6 +63,21 @@ class ControlScreen(Screen[None]):
         ("verify", "Verify this control now", "Run its check again"),
         ("toggle_json", "Show the plan as JSON / as commands", "Switch how the fix is shown"),
     )
+
+    # Single-key actions that must never fire while a field is on screen: letters typed into the alarm e-mail
+    # address belong to the address, even when the field has lost focus.
+    LETTER_ACTIONS = frozenset({"apply", "skip", "next", "toggle_json", "verify", "checklist"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.LETTER_ACTIONS and self._input_visible():
+            return False
+        return True
+
+    def _input_visible(self) -> bool:
+        try:
+            return bool(self.query_one("#fix-input", Input).display)
+        except Exception:  # not composed yet
+            return False
 
     def __init__(self, control_id: str) -> None:
         super().__init__()
@@ -160,11 +175,14 @@ class ControlScreen(Screen[None]):
         assert fix is not None
         apply_button = self.query_one("#apply", Button)
         plan_view = self.query_one("#plan-view", Static)
-        needed = [field for plan in fix.refused for field in NEEDED_INPUTS.get(plan.id, ())]
-        self.query_one("#fix-input", Input).display = bool(needed)
+        needed = [field for plan in fix.refused for field in NEEDED_INPUTS if field[0] in plan.needs]
+        field_input = self.query_one("#fix-input", Input)
+        field_input.display = bool(needed)
         self.query_one("#input-label", Label).display = bool(needed)
+        self.refresh_bindings()
         if needed:
             self.query_one("#input-label", Label).update(needed[0][1] + " (Enter to use it)")
+            field_input.focus()
         if fix.finding.status is Status.PASS:
             self._say("This control passes. Nothing to do.")
         elif self.control.fix != "auto" and self.has_checklist:
@@ -232,12 +250,13 @@ class ControlScreen(Screen[None]):
         session = wizard_app(self).session
         assert session is not None
         plans = self.fix.plans
+        selection = self.fix.selection
 
         def confirmed(answer: bool | None) -> None:
             if answer:
                 from screens.apply import ApplyScreen
 
-                self.app.push_screen(ApplyScreen(self.control.id, plans))
+                self.app.push_screen(ApplyScreen(f"the fix for {self.control.id}", selection, plans))
             else:
                 session.record_cancel(plans)
                 self.notify("Cancelled. No changes were made.")

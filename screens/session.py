@@ -15,7 +15,6 @@ from actions.options import FixOptions
 from wizard.audit import AuditProgress, AuditResult
 from wizard.aws_context import AwsContext, AwsSettings, CallerIdentity
 from wizard.catalog import Control, load_catalog
-from wizard.executor import PlanOutcome, StepCallback
 from wizard.findings import Finding, Status
 from wizard.plans import Plan
 
@@ -35,6 +34,7 @@ class ControlFix:
     finding: Finding
     plans: list[Plan]
     refused: list[Plan]
+    selection: Any = None  # the FixSelection the plans came from (what the apply engine runs)
 
 
 def connect(settings: AwsSettings, session: Any = None) -> Connection:
@@ -103,7 +103,7 @@ class WizardSession:
         selection = prepare_fixes(self.ctx, [control], self.options, self.connection.regions)
         for result in selection.audit.results:
             self.current[result.control.id] = result.finding
-        return ControlFix(selection.audit.finding(control_id), selection.plans, selection.refused)
+        return ControlFix(selection.audit.finding(control_id), selection.plans, selection.refused, selection)
 
     def audit_log(self) -> Any:
         from wizard.audit_log.writer import AuditLog
@@ -114,23 +114,43 @@ class WizardSession:
                 self._log = AuditLog.open(identity.account_id, identity.arn, self.log_path, notice=self.notices.append)
             return self._log
 
-    def apply(self, plans: list[Plan], on_step: StepCallback | None = None) -> tuple[list[PlanOutcome], AuditResult]:
-        """Run the confirmed plans (intent and result of each call in the audit log), then verify."""
-        from actions.log_journal import AuditLogJournal, record_confirm, record_plan, record_verify
-        from actions.workflow import verify_controls
-        from wizard.executor import run_plans
+    def apply(
+        self,
+        selection: Any,
+        confirm: Callable[[Plan], Any],
+        on_event: Callable[[Any], None] | None = None,
+        reconfirm: Callable[[Plan, Plan], Any] | None = None,
+    ) -> Any:
+        """Run the plans `confirm` accepts, through the one apply engine (each plan read again before it runs,
+        every call in the audit log), then verify; the new verdicts replace the current ones."""
+        from actions.apply_engine import ApplyRun
+        from actions.log_journal import AuditLogRecorder
+        from wizard.apply_lock import apply_lock
 
         log = self.audit_log()
-        with log.session({"command": "tui", "sandbox": self.sandbox}):
-            for plan in plans:
-                record_plan(log, plan, self.current)
-                record_confirm(log, plan, "yes", "confirmed in the wizard")
-            outcomes = run_plans(self.ctx, plans, AuditLogJournal(log), on_step)
-            after = verify_controls(self.ctx, plans, self.connection.regions)
-            for result in after.results:
-                record_verify(log, result.control.id, result.finding)
+        with apply_lock(log.path, self.account_id):
+            run = ApplyRun(
+                self.ctx,
+                selection,
+                AuditLogRecorder(log),
+                confirm=confirm,
+                reconfirm=reconfirm,
+                on_event=on_event,
+            )
+            report = run.run({"command": "tui", "sandbox": self.sandbox})
+        if report.verify is not None:
+            for result in report.verify.results:
                 self.current[result.control.id] = result.finding
-        return outcomes, after
+        return report
+
+    def prepare_all(self) -> Any:
+        """Audit every control afresh and plan every failing one that has a fix (for Fix all)."""
+        from actions.workflow import prepare_fixes
+
+        selection = prepare_fixes(self.ctx, None, self.options, self.connection.regions)
+        for result in selection.audit.results:
+            self.current[result.control.id] = result.finding
+        return selection
 
     def record_cancel(self, plans: list[Plan]) -> None:
         from actions.log_journal import record_confirm

@@ -1,16 +1,20 @@
-"""Apply fixes against moto the way the CLI does, counting the calls that change something."""
+"""Apply fixes against moto through the one apply engine, keeping what it records in memory."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from actions.apply_engine import ApplyReport, ApplyRun
 from actions.options import FixOptions
-from actions.workflow import FixSelection, prepare_fixes, verify_controls
+from actions.workflow import Decision, FixSelection, prepare_fixes
 from wizard.audit import AuditResult
 from wizard.aws_context import AwsContext
 from wizard.catalog import load_catalog
-from wizard.executor import PlanOutcome, StepOutcome, run_plans
+from wizard.executor import PlanOutcome, StepOutcome
+from wizard.findings import Finding
 from wizard.plans import ApiCall, Plan
 
 
@@ -29,17 +33,61 @@ class RecordingJournal:
 
 
 @dataclass
+class MemoryRecorder:
+    """An apply run's records in memory: plans, confirms and verdicts beside the journal's calls."""
+
+    journal: RecordingJournal = field(default_factory=RecordingJournal)
+    records: list[tuple[str, Any]] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def session(self, payload: dict[str, Any]) -> Iterator[str]:
+        self.records.append(("session", payload))
+        yield "memory"
+
+    def plan(self, plan: Plan, findings: dict[str, Finding]) -> None:
+        self.records.append(("plan", plan))
+
+    def confirm(self, plan: Plan, answer: str, how: str) -> None:
+        self.records.append(("confirm", (plan.id, answer, how)))
+
+    def verify(self, control_id: str, finding: Finding, plans: list[str] | None = None) -> None:
+        self.records.append(("verify", (control_id, finding.status.value)))
+
+
+@dataclass
 class FixRun:
     selection: FixSelection
-    outcomes: list[PlanOutcome]
-    after: AuditResult
-    journal: RecordingJournal
+    report: ApplyReport
+    recorder: MemoryRecorder
+
+    @property
+    def outcomes(self) -> list[PlanOutcome]:
+        return self.report.outcomes
+
+    @property
+    def after(self) -> AuditResult:
+        assert self.report.verify is not None, "nothing was applied, so nothing was verified"
+        return self.report.verify
+
+    @property
+    def journal(self) -> RecordingJournal:
+        return self.recorder.journal
 
 
-def fix(ctx: AwsContext, *control_ids: str, options: FixOptions | None = None) -> FixRun:
+def yes(plan: Plan) -> Decision:
+    return Decision(True, "yes (test)")
+
+
+def fix(
+    ctx: AwsContext,
+    *control_ids: str,
+    options: FixOptions | None = None,
+    parallel: bool = False,
+) -> FixRun:
+    """Plan the controls (every failing one when none is named) and apply every plan, as `apply --yes` does."""
     controls = [load_catalog().get(c) for c in control_ids] if control_ids else None
     regions = ctx.resolve_regions()
     selection = prepare_fixes(ctx, controls, options or FixOptions(alarm_endpoint="sec@example.com"), regions)
-    journal = RecordingJournal()
-    outcomes = run_plans(ctx, selection.plans, journal)
-    return FixRun(selection, outcomes, verify_controls(ctx, selection.plans, regions), journal)
+    recorder = MemoryRecorder()
+    report = ApplyRun(ctx, selection, recorder, confirm=yes, parallel=parallel).run({"command": "test"})
+    return FixRun(selection, report, recorder)

@@ -123,7 +123,12 @@ def test_2_9_reuses_an_existing_bucket_and_skips_vpcs_with_flow_logs(ctx) -> Non
 
     run = fix(ctx, "2.9", options=FixOptions(name_prefix="acme-"))
     plan = run.selection.plans[0]
-    assert [(s.operation, s.region) for s in plan.steps] == [("CreateFlowLogs", OTHER)]
+    # The bucket is reused: not created again, but made private and given log delivery's statements.
+    assert [(s.operation, s.region) for s in plan.steps] == [
+        ("PutPublicAccessBlock", HOME),
+        ("PutBucketPolicy", HOME),
+        ("CreateFlowLogs", OTHER),
+    ]
     assert any("reused" in note for note in plan.notes)
     assert_ok(run)
     assert audit_one(ctx, "2.9").status is Status.PASS

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 
-from wizard.plan_script import render_plans_json, render_script
+from wizard.plan_script import ScriptSource, render_plans_json, render_script
 from wizard.plans import ApiCall, Plan, PlanError, Ref, Risk, order_plans
+
+SOURCE = ScriptSource("123456789012", datetime(2026, 12, 1, tzinfo=UTC), ["us-east-1"])
 
 
 def key_then_trail() -> Plan:
@@ -94,7 +97,7 @@ def test_plans_are_ordered_by_what_they_require() -> None:
 
 
 def test_script_is_valid_bash_with_captured_references() -> None:
-    script = render_script([key_then_trail()], "123456789012")
+    script = render_script([key_then_trail()], SOURCE)
     assert script.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in script
     assert (
@@ -110,7 +113,7 @@ def test_script_is_valid_bash_with_captured_references() -> None:
 def test_json_rendering_names_every_call() -> None:
     import json
 
-    data = json.loads(render_plans_json([key_then_trail()], "123456789012"))
+    data = json.loads(render_plans_json([key_then_trail()], SOURCE))
     steps = data["plans"][0]["steps"]
     assert [s["operation"] for s in steps] == ["CreateKey", "UpdateTrail"]
     assert steps[1]["params"]["KmsKeyId"] == "${trail_key_arn}"

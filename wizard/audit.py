@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from wizard.aws_context import MAX_CONCURRENCY, AwsContext, CallerIdentity
 from wizard.catalog import Control
-from wizard.checks import CHECKS, run_check
+from wizard.checks import CHECKS, Check, run_check
+from wizard.collectors.cache import ReadLog, recording_reads
 from wizard.collectors.inventory import Inventory
 from wizard.findings import Finding, Status
 
@@ -40,6 +41,8 @@ class AuditResult:
     api_calls: int
     results: list[ControlResult]
     inventory: Inventory = field(repr=False, compare=False)  # the reads, for fix builders to reuse
+    # Control id -> the reads its check used (and how to make them again), to re-read before a fix runs.
+    reads: Mapping[str, ReadLog] = field(default_factory=dict, repr=False, compare=False)
 
     def counts(self) -> dict[Status, int]:
         counts = dict.fromkeys(Status, 0)
@@ -116,11 +119,17 @@ def run_audit(
             for name, region in reads
         }
         _run_all(pool, read_jobs, "read", progress, cancel)
-        check_jobs = {pool.submit(run_check, CHECKS[c.id], inventory): c.id for c in controls}
+        check_jobs = {pool.submit(_check_noting_reads, CHECKS[c.id], inventory): c.id for c in controls}
         _run_all(pool, check_jobs, "check", progress, cancel)  # type: ignore[arg-type]
-        findings = {check_jobs[f]: f.result() for f in check_jobs}
-    results = [ControlResult(c, findings[c.id]) for c in controls]  # type: ignore[index]
-    return AuditResult(identity, regions, started, datetime.now(UTC), ctx.api_calls, results, inventory)
+        checked = {check_jobs[f]: f.result() for f in check_jobs}
+    results = [ControlResult(c, checked[c.id][0]) for c in controls]
+    reads = {control_id: used for control_id, (_, used) in checked.items()}
+    return AuditResult(identity, regions, started, datetime.now(UTC), ctx.api_calls, results, inventory, reads)
+
+
+def _check_noting_reads(check: Check, inventory: Inventory) -> tuple[Finding, ReadLog]:
+    with recording_reads() as reads:
+        return run_check(check, inventory), reads
 
 
 def _swallow(function: Callable[..., object], *args: object) -> None:

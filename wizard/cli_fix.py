@@ -1,6 +1,7 @@
 """`cis-wizard plan` and `cis-wizard apply`: part of the command-line composition root.
 
-Imports of actions/ and of questionary happen inside the functions, so importing `wizard` stays headless.
+Both go through the one apply engine (actions/apply_engine.py); this module only asks and prints. Imports of
+actions/ and of questionary happen inside the functions, so importing `wizard` stays headless.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 _ALARM_EMAIL = "alarm_email"
+LOCK_WAIT_SECONDS = 30 * 60  # a second apply on the same account waits this long for the first one
 
 
 def _option_fields() -> list[dataclasses.Field[Any]]:
@@ -23,10 +25,13 @@ def _option_fields() -> list[dataclasses.Field[Any]]:
 
 
 def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
-    """--controls/--all-failing and one flag per fix option (alarm e-mail, names, password values)."""
+    """--controls/--all-failing, --risk, and one flag per fix option (alarm e-mail, names, password values)."""
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--controls", help="controls to fix: 1.5,3.*,2.1-2.3")
     which.add_argument("--all-failing", action="store_true", help="every failing control that has a fix")
+    parser.add_argument(
+        "--risk", help="only plans of these risks: safe, disruptive, irreversible (comma-separated; default all)"
+    )
     group = parser.add_argument_group("fix options (also from --config FILE)")
     group.add_argument("--alarm-email", help="e-mail address the 3.x alarms notify")
     for field in _option_fields():
@@ -85,6 +90,17 @@ def fix_options(args: argparse.Namespace) -> Any:
     return FixOptions(**values)
 
 
+def allowed_risks(args: argparse.Namespace) -> Any:
+    from actions.confirm_rule import parse_risks
+
+    if not getattr(args, "risk", None):
+        return None
+    try:
+        return parse_risks(args.risk)
+    except ValueError as error:
+        raise UsageError(f"{error}.") from error
+
+
 def _selected_controls(args: argparse.Namespace) -> Any:
     from wizard.catalog import UnknownControlError, load_catalog
 
@@ -98,25 +114,40 @@ def _selected_controls(args: argparse.Namespace) -> Any:
         raise UsageError(str(error)) from error
 
 
-def _prepare(args: argparse.Namespace, ask: bool = False) -> tuple[Any, Any, list[str]]:
-    """Audit and plan. With `ask`, a plan that only lacks the alarms' e-mail asks for it and is planned again."""
-    import dataclasses
+@dataclasses.dataclass
+class _Target:
+    ctx: Any
+    identity: Any
+    regions: list[str]
+    controls: Any
+    options: Any
+    risks: Any
 
-    from actions.workflow import prepare_fixes
+
+def _target(args: argparse.Namespace) -> _Target:
+    """Everything checked before any change: the flags, the options, the credentials, the regions."""
     from wizard.aws_context import AwsContext
     from wizard.cli import aws_settings
 
     controls = _selected_controls(args)
     options = fix_options(args)
+    risks = allowed_risks(args)
     ctx = AwsContext(aws_settings(args))
-    ctx.identity()
-    regions = ctx.resolve_regions()
-    selection = prepare_fixes(ctx, controls, options, regions)
-    if ask and any(p.id == "cis-alarms" for p in selection.refused) and options.alarm_endpoint is None:
+    identity = ctx.identity()
+    return _Target(ctx, identity, ctx.resolve_regions(), controls, options, risks)
+
+
+def _prepare(target: _Target, ask: bool = False) -> Any:
+    """Audit and plan. With `ask`, a plan that only lacks the alarms' e-mail asks for it and is planned again."""
+    from actions.workflow import prepare_fixes
+
+    selection = prepare_fixes(target.ctx, target.controls, target.options, target.regions)
+    wants_email = any("alarm_endpoint" in plan.needs for plan in selection.refused)
+    if ask and wants_email and target.options.alarm_endpoint is None:
         email = _ask_alarm_email()
-        options = dataclasses.replace(options, alarm_endpoint=email, alarm_protocol="email")
-        selection = prepare_fixes(ctx, controls, options, regions)
-    return ctx, selection, regions
+        target.options = dataclasses.replace(target.options, alarm_endpoint=email, alarm_protocol="email")
+        selection = prepare_fixes(target.ctx, target.controls, target.options, target.regions)
+    return selection
 
 
 def _ask_alarm_email() -> str:
@@ -135,24 +166,34 @@ def _ask_alarm_email() -> str:
     return str(answer).strip()
 
 
-def _explain_left_out(selection: Any, console: Any) -> None:
-    for control_id, why in selection.not_automated:
-        console.print(f"[yellow]{control_id}[/]: no automatic fix ({why}).")
-    for plan in selection.refused:
-        console.print(f"[red]{', '.join(plan.control_ids)}[/]: not planned: {plan.refused}")
+def _say_not_planned(not_planned: list[Any], console: Any) -> None:
+    from rich.text import Text
+
+    if not not_planned:
+        return
+    console.print(Text("Not fixed by this run (these controls stay failing):", style="bold yellow"))
+    for item in not_planned:
+        console.print(Text.assemble(("  " + item.control_id, "yellow"), ": ", item.reason))
 
 
 def run_plan_command(args: argparse.Namespace) -> int:
-    from wizard.plan_script import render_plans_json, render_script
+    from actions.apply_engine import allowed_by
+    from actions.workflow import accept_all
+    from wizard.plan_script import ScriptSource, render_plans_json, render_script
 
-    ctx, selection, _ = _prepare(args)
-    account = selection.audit.identity.account_id
-    if args.format == "json":
-        text = render_plans_json(selection.plans, account)
-    else:
-        text = render_script(
-            selection.plans, account, f"profile {ctx.settings.profile}" if ctx.settings.profile else ""
-        )
+    target = _target(args)
+    selection = _prepare(target)
+    composition = selection.compose(allowed_by(target.risks, accept_all)) if target.risks else selection.draft
+    not_planned = selection.not_planned(composition)
+    source = ScriptSource(
+        account_id=selection.audit.identity.account_id,
+        audited_at=selection.audit.started_at,
+        regions=selection.audit.regions,
+        not_planned=[(n.control_id, n.reason) for n in not_planned],
+        profile_hint=f"profile {target.ctx.settings.profile}" if target.ctx.settings.profile else "",
+    )
+    render = render_plans_json if args.format == "json" else render_script
+    text = render(composition.plans, source)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -163,94 +204,146 @@ def run_plan_command(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         from rich.console import Console
 
-        _explain_left_out(selection, Console(stderr=True))
+        _say_not_planned(not_planned, Console(stderr=True))
     return EXIT_OK
 
 
-def _confirm(plan: Any, account_id: str) -> tuple[bool, str]:
+def _ask(plan: Any, account_id: str) -> Any:
     """Ask per plan; default No. Disruptive plans need "yes" typed; irreversible ones the account id."""
     import questionary
 
-    from wizard.plans import Risk
+    from actions.confirm_rule import prompt_for, required_typing, typed_matches
+    from actions.workflow import Decision
 
-    controls = ", ".join(plan.control_ids)
-    if plan.risk is Risk.IRREVERSIBLE:
-        typed = questionary.text(
-            f"This cannot be undone. Type the account id ({account_id}) to apply {controls}:"
-        ).unsafe_ask()
-        return typed.strip() == account_id, f"typed {typed.strip()!r}"
-    if plan.risk is Risk.DISRUPTIVE:
-        typed = questionary.text(
-            f"This may break what relies on the current setup (listed above). Type yes to apply {controls}:"
-        ).unsafe_ask()
-        return typed.strip().lower() == "yes", f"typed {typed.strip()!r}"
-    answer = questionary.confirm(f"Apply the fix for {controls}?", default=False).unsafe_ask()
-    return bool(answer), "yes" if answer else "no"
+    what = ", ".join(plan.control_ids)
+    if required_typing(plan.risk, account_id) is None:
+        answer = questionary.confirm(prompt_for(plan.risk, account_id, what), default=False).unsafe_ask()
+        return Decision(bool(answer), "yes" if answer else "no")
+    typed = str(questionary.text(prompt_for(plan.risk, account_id, what)).unsafe_ask())
+    return Decision(typed_matches(typed, plan.risk, account_id), f"typed {typed.strip()!r}")
+
+
+class _Terminal:
+    """What `apply` says while it runs, and the questions it asks."""
+
+    def __init__(self, console: Any, account_id: str, yes: bool) -> None:
+        self.console = console
+        self.account_id = account_id
+        self.yes = yes
+
+    def confirm(self, plan: Any) -> Any:
+        from actions.workflow import Decision
+        from wizard.plan_view import render_plan
+
+        self.console.print(render_plan(plan))
+        if self.yes:
+            return Decision(True, "--yes")
+        decision = _ask(plan, self.account_id)
+        if not decision.accepted:
+            self.console.print("Skipped.")
+        return decision
+
+    def reconfirm(self, old: Any, new: Any) -> Any:
+        from actions.confirm_rule import RISK_ORDER
+        from actions.workflow import Decision
+        from wizard.plan_view import render_plan
+
+        self.console.print(f"The account changed since the plan for {', '.join(old.control_ids)} was made. Now:")
+        self.console.print(render_plan(new))
+        if not self.yes:
+            return _ask(new, self.account_id)
+        if RISK_ORDER.index(new.risk) > RISK_ORDER.index(old.risk):
+            return Decision(False, f"--yes was given for a {old.risk.value} plan; this one is {new.risk.value}")
+        return Decision(True, "--yes")
+
+    def event(self, event: Any) -> None:
+        from rich.text import Text
+
+        from wizard.executor import StepStatus
+
+        if event.kind == "step-done" and event.outcome is not None:
+            outcome = event.outcome
+            failed = outcome.status is StepStatus.FAILED
+            line = Text(f"{outcome.status.value:>8}  ", style="bold red" if failed else "green")
+            line.append(f"[{', '.join(event.plan.control_ids)}] ", style="dim")
+            line.append(event.step.cli())
+            if failed:
+                line.append(f"\n          {outcome.error_code}: {outcome.message}", style="red")
+            self.console.print(line, highlight=False)
+        elif event.kind == "replanned":
+            self.console.print(Text(f"Re-planned {event.plan.id}: {event.message}.", style="yellow"))
+        elif event.kind == "plan-done" and event.result is not None and event.result.reason:
+            self.console.print(Text(f"{event.result.plan.id}: {event.result.reason}.", style="yellow"))
+
+
+def _report(report: Any, console: Any) -> None:
+    from rich.text import Text
+
+    from wizard.findings import Status
+
+    for result in report.failed:
+        outcome = result.outcome
+        console.print(
+            Text(f"Stopped: {len(outcome.ran)} step(s) of {result.plan.id} ran before one failed.", "bold red")
+        )
+        if outcome.ran and result.plan.undo:
+            console.print("To undo what ran, these calls put things back (those of the steps that ran):")
+            for step in result.plan.undo:
+                console.print(Text(f"  {step.cli()}"), highlight=False)
+    if report.verify is not None:
+        for checked in report.verify.results:
+            finding = checked.finding
+            style = "green" if finding.status is Status.PASS else "red"
+            console.print(
+                Text.assemble(f"{checked.control.id}: ", (finding.status.value, style), f" {finding.summary}")
+            )
+    _say_not_planned(report.not_planned, console)
 
 
 def run_apply_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from actions.log_journal import AuditLogJournal, record_confirm, record_plan, record_verify
-    from actions.workflow import verify_controls
+    from actions.apply_engine import ApplyRun, allowed_by
+    from actions.log_journal import AuditLogRecorder
+    from wizard.apply_lock import apply_lock
+    from wizard.audit_log.paths import default_log_path
     from wizard.audit_log.writer import AuditLog
-    from wizard.executor import run_plan
-    from wizard.findings import Status
-    from wizard.plan_view import render_outcome, render_plan
+    from wizard.plan_view import render_plan
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if not (args.yes or args.dry_run or interactive):
         raise UsageError("refusing to apply without a terminal to confirm on: add --yes, or --dry-run to preview.")
-    ctx, selection, regions = _prepare(args, ask=interactive and not args.yes and not args.dry_run)
+    target = _target(args)
     console = Console()
-    _explain_left_out(selection, console)
-    if not selection.plans:
-        console.print("Nothing to apply: every selected control with an automatic fix already passes.")
-        return EXIT_OK
-    identity = selection.audit.identity
+    account = target.identity.account_id
     if args.dry_run:
+        selection = _prepare(target)
         for plan in selection.plans:
             console.print(render_plan(plan))
+        _say_not_planned(selection.not_planned(selection.draft), console)
         console.print(f"Dry run: {sum(len(p.steps) for p in selection.plans)} call(s) would be made; none were.")
         return EXIT_OK
-    log = AuditLog.open(identity.account_id, identity.arn, Path(args.log) if args.log else None)
-    findings = {r.control.id: r.finding for r in selection.audit.results}
-    failed = False
-    applied = []
+    log_path = Path(args.log) if args.log else default_log_path(account)
     driver = session_answers(args).driver
-    try:
-        with log.session({"command": "apply", "regions": regions, **({"driver": driver} if driver else {})}):
-            for plan in selection.plans:
-                console.print(render_plan(plan))
-                record_plan(log, plan, findings)
-                if args.yes:
-                    ok, how = True, "--yes"
-                else:
-                    ok, how = _confirm(plan, identity.account_id)
-                record_confirm(log, plan, "yes" if ok else "no", how)
-                if not ok:
-                    console.print("Skipped.")
-                    continue
-                outcome = run_plan(ctx, plan, AuditLogJournal(log))
-                console.print(render_outcome(outcome))
-                applied.append(plan)
-                if not outcome.ok:
-                    failed = True
-                    console.print(f"[bold red]Stopped:[/] {len(outcome.ran)} step(s) of this plan ran.")
-                    if plan.undo:
-                        console.print("To undo what ran, these calls put things back:")
-                        for step in plan.undo:
-                            console.print(f"  {step.cli()}", highlight=False)
-                    break
-            if applied:
-                after = verify_controls(ctx, applied, regions)
-                for result in after.results:
-                    record_verify(log, result.control.id, result.finding)
-                    style = "green" if result.finding.status is Status.PASS else "red"
-                    console.print(
-                        f"{result.control.id}: [{style}]{result.finding.status.value}[/] {result.finding.summary}"
-                    )
-                failed = failed or any(r.finding.status is Status.FAIL for r in after.results)
-    finally:
-        log.close()
-    return EXIT_FAILED if failed else EXIT_OK
+    with apply_lock(log_path, account, wait=LOCK_WAIT_SECONDS, waiting=lambda m: console.print(m, style="yellow")):
+        selection = _prepare(target, ask=interactive and not args.yes)
+        if not selection.plans:
+            not_planned = selection.not_planned(selection.draft)
+            console.print("Nothing to apply: no selected control has a fix to make.")
+            _say_not_planned(not_planned, console)
+            return EXIT_FAILED if not_planned else EXIT_OK
+        terminal = _Terminal(console, account, args.yes)
+        with AuditLog.open(account, target.identity.arn, log_path) as log:
+            run = ApplyRun(
+                target.ctx,
+                selection,
+                AuditLogRecorder(log),
+                confirm=allowed_by(target.risks, terminal.confirm),
+                reconfirm=terminal.reconfirm,
+                on_event=terminal.event,
+                parallel=args.yes,
+            )
+            session = {"command": "apply", "regions": target.regions, **({"driver": driver} if driver else {})}
+            report = run.run(session)
+    _report(report, console)
+    return EXIT_FAILED if report.failed or report.still_failing() else EXIT_OK

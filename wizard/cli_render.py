@@ -10,6 +10,7 @@ import json
 import re
 import shlex
 import threading
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -100,20 +101,45 @@ def _option_tokens(option_name: str, shape: Shape, value: Any) -> list[str]:
     return [option, json.dumps(value, separators=(",", ":"), default=str)]
 
 
-_SHELL_VARIABLE = re.compile(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\})")
+# The AWS CLI (v1) replaces a top-level argument that starts with one of these by the content of that file or
+# URL (awscli/paramfile.py). Text from an account must never be read that way, so such a call is written with
+# --cli-input-json, whose values are taken as they are.
+_PARAMFILE_PREFIXES = ("file://", "fileb://", "http://", "https://")
+_PARAMFILE_DISABLED = {"sns.subscribe.notification-endpoint"}  # the CLI takes these URLs literally
 
 
-def shell_quote(token: str) -> str:
-    """Quote one token for bash; `${name}` placeholders stay expandable, everything else is literal."""
-    parts = _SHELL_VARIABLE.split(token)
-    if len(parts) == 1:
+def shell_quote(token: str, references: Mapping[str, str] | None = None) -> str:
+    """Quote one token for bash: everything is literal, except the markers in `references` (placed by a plan
+    for values known only after an earlier step), which become "${name}". Nothing else is ever expanded."""
+    if not references:
         return shlex.quote(token)
-    return "".join(f'"{part}"' if _SHELL_VARIABLE.fullmatch(part) else shlex.quote(part) for part in parts if part)
+    pattern = re.compile("(" + "|".join(re.escape(marker) for marker in references) + ")")
+    parts = [part for part in pattern.split(token) if part]
+    return "".join(f'"${{{references[part]}}}"' if part in references else shlex.quote(part) for part in parts)
 
 
-def render_cli(service: str, operation: str, params: dict[str, Any], region: str | None) -> str:
-    """`aws <service> <operation> --param value ... --region R`, each token shell-quoted."""
-    return " ".join(shell_quote(token) for token in cli_tokens(service, operation, params, region))
+def render_cli(
+    service: str,
+    operation: str,
+    params: dict[str, Any],
+    region: str | None,
+    references: Mapping[str, str] | None = None,
+) -> str:
+    """`aws <service> <operation> --param value ... --region R`, each token shell-quoted (see shell_quote)."""
+    tokens = cli_tokens(service, operation, params, region)
+    return " ".join(shell_quote(token, references) for token in tokens)
+
+
+def _loads_a_file(service: str, operation: str, params: dict[str, Any]) -> bool:
+    cli_service, cli_operation = cli_service_name(service), xform_name(operation, "-")
+    for name, value in params.items():
+        first = value[0] if isinstance(value, list) and len(value) == 1 else value
+        option = cli_option_name(service, operation, name)
+        if f"{cli_service}.{cli_operation}.{option}" in _PARAMFILE_DISABLED:
+            continue
+        if isinstance(first, str) and first.lower().startswith(_PARAMFILE_PREFIXES):
+            return True
+    return False
 
 
 def cli_tokens(service: str, operation: str, params: dict[str, Any], region: str | None) -> list[str]:
@@ -121,9 +147,13 @@ def cli_tokens(service: str, operation: str, params: dict[str, Any], region: str
     model = operation_model(service, operation)
     members = model.input_shape.members if model.input_shape is not None else {}
     tokens = ["aws", cli_service_name(service), xform_name(operation, "-")]
+    unknown = [name for name in params if name not in members]
+    if unknown:
+        raise ValueError(f"{service}:{operation} has no parameter {unknown[0]!r}")
+    if _loads_a_file(service, operation, params):
+        tokens += ["--cli-input-json", json.dumps(params, separators=(",", ":"), default=str)]
+        return [*tokens, "--region", region] if region else tokens
     for name, value in params.items():
-        if name not in members:
-            raise ValueError(f"{service}:{operation} has no parameter {name!r}")
         tokens += _option_tokens(cli_option_name(service, operation, name), members[name], value)
     if region:
         tokens += ["--region", region]

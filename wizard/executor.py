@@ -1,11 +1,18 @@
 """Run plans: each call's intent recorded before it is made and its result after; stop at the first failure.
 
+A plan's steps run in order, except where its builder declared steps independent (`ApiCall.after`: one
+region's steps beside another's): then, given a pool, independent steps run at once. Two steps on the same
+resource (the same trail, bucket, log group, security group, user) never run at the same time, even from
+different plans. Once a step fails, no new step starts anywhere in the run; steps already running finish.
+
 The executor knows nothing about prompts: whoever calls it has already asked for (and logged) the confirm.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -61,6 +68,55 @@ class CallJournal(Protocol):
 
 StepCallback = Callable[[Plan, ApiCall, StepOutcome | None], None]
 
+# Parameters that name the one resource a call changes; the first one present identifies it.
+_RESOURCE_PARAMETERS = (
+    "Name",
+    "TrailName",
+    "Bucket",
+    "GroupId",
+    "UserName",
+    "GroupName",
+    "RoleName",
+    "logGroupName",
+    "TopicArn",
+    "KeyId",
+    "AlarmName",
+    "ConfigurationRecorderName",
+)
+
+
+def resource_of(step: ApiCall) -> tuple[str, str, str] | None:
+    """(service, region, identifier) of what the step changes, when a parameter names it."""
+    for name in _RESOURCE_PARAMETERS:
+        value = step.params.get(name)
+        if isinstance(value, str):
+            return (step.service, step.region, value)
+    return None
+
+
+class ResourceLocks:
+    """One lock per resource, shared by every plan of a run."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str, str], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock_for(self, step: ApiCall) -> threading.Lock | None:
+        resource = resource_of(step)
+        if resource is None:
+            return None
+        with self._guard:
+            return self._locks.setdefault(resource, threading.Lock())
+
+
+@dataclass
+class RunControl:
+    """What the plans of one run share: the pool for independent steps, the stop signal, the locks."""
+
+    pool: ThreadPoolExecutor | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    locks: ResourceLocks = field(default_factory=ResourceLocks)
+
 
 def call_aws(ctx: AwsContext, step: ApiCall, params: dict[str, Any]) -> dict[str, Any]:
     client = ctx.client(step.service, step.region)
@@ -68,42 +124,92 @@ def call_aws(ctx: AwsContext, step: ApiCall, params: dict[str, Any]) -> dict[str
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
-def run_plan(
-    ctx: AwsContext, plan: Plan, journal: CallJournal, on_step: StepCallback | None = None
-) -> PlanOutcome:
-    outcome = PlanOutcome(plan)
-    responses: dict[str, Any] = {}
-    for index, step in enumerate(plan.steps):
-        if on_step:
-            on_step(plan, step, None)
-        params = step.resolved_params(responses)
-        token = journal.intent(plan, step, params)
+class _PlanRun:
+    def __init__(
+        self, ctx: AwsContext, plan: Plan, journal: CallJournal, on_step: StepCallback | None, control: RunControl
+    ) -> None:
+        self.ctx, self.plan, self.journal, self.on_step, self.control = ctx, plan, journal, on_step, control
+        self.responses: dict[str, Any] = {}
+        self.outcomes: dict[str, StepOutcome] = {}
+
+    def step(self, step: ApiCall) -> StepOutcome:
+        if self.on_step:
+            self.on_step(self.plan, step, None)
+        params = step.resolved_params(self.responses)
+        lock = self.control.locks.lock_for(step)
+        token = self.journal.intent(self.plan, step, params)
         try:
-            response = call_aws(ctx, step, params)
+            if lock is None:
+                response = call_aws(self.ctx, step, params)
+            else:
+                with lock:
+                    response = call_aws(self.ctx, step, params)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            failed = StepOutcome(step, StepStatus.FAILED, error_code=error_code(error), message=error_message(error))
-            journal.result(token, failed)
-            outcome.steps.append(failed)
-            outcome.steps += [StepOutcome(s, StepStatus.NOT_RUN) for s in plan.steps[index + 1 :]]
-            if on_step:
-                on_step(plan, step, failed)
-            return outcome
-        responses[step.id] = response
-        done = StepOutcome(step, StepStatus.DONE, response=trim_for_evidence(response))
-        journal.result(token, done)
-        outcome.steps.append(done)
-        if on_step:
-            on_step(plan, step, done)
-    return outcome
+            outcome = StepOutcome(step, StepStatus.FAILED, error_code=error_code(error), message=error_message(error))
+            self.control.stop.set()
+        else:
+            self.responses[step.id] = response
+            outcome = StepOutcome(step, StepStatus.DONE, response=trim_for_evidence(response))
+        self.journal.result(token, outcome)
+        if self.on_step:
+            self.on_step(self.plan, step, outcome)
+        return outcome
+
+    def in_order(self) -> None:
+        for step in self.plan.steps:
+            if self.control.stop.is_set():
+                return
+            self.outcomes[step.id] = self.step(step)
+
+    def as_ready(self, pool: ThreadPoolExecutor) -> None:
+        dependencies = self.plan.step_dependencies()
+        by_id = {s.id: s for s in self.plan.steps}
+        started: set[str] = set()
+        running: dict[Future[StepOutcome], str] = {}
+        while True:
+            if not self.control.stop.is_set():
+                for step_id, needs in dependencies.items():
+                    ready = all(n in self.outcomes and self.outcomes[n].status is StepStatus.DONE for n in needs)
+                    if step_id not in started and ready:
+                        started.add(step_id)
+                        running[pool.submit(self.step, by_id[step_id])] = step_id
+            if not running:
+                return
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                self.outcomes[running.pop(future)] = future.result()
+
+    def outcome(self) -> PlanOutcome:
+        steps = [self.outcomes.get(s.id) or StepOutcome(s, StepStatus.NOT_RUN) for s in self.plan.steps]
+        return PlanOutcome(self.plan, steps)
+
+
+def run_plan(
+    ctx: AwsContext,
+    plan: Plan,
+    journal: CallJournal,
+    on_step: StepCallback | None = None,
+    control: RunControl | None = None,
+) -> PlanOutcome:
+    """Run one plan's steps (independent ones at once when `control` has a pool); stop at a failure."""
+    control = control or RunControl()
+    run = _PlanRun(ctx, plan, journal, on_step, control)
+    if control.pool is None:
+        run.in_order()
+    else:
+        run.as_ready(control.pool)
+    return run.outcome()
 
 
 def run_plans(
     ctx: AwsContext, plans: Sequence[Plan], journal: CallJournal, on_step: StepCallback | None = None
 ) -> list[PlanOutcome]:
-    """Run plans in the order given (already dependency-ordered); stop at the first failing step."""
+    """Run plans in the order given (already dependency-ordered), one step at a time; stop at the first
+    failing step."""
+    control = RunControl()
     outcomes = []
     for plan in plans:
-        outcome = run_plan(ctx, plan, journal, on_step)
+        outcome = run_plan(ctx, plan, journal, on_step, control)
         outcomes.append(outcome)
         if not outcome.ok:
             break

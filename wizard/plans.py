@@ -7,7 +7,9 @@ has run (the id of a new KMS key) is a `Ref` to that step's response, shown by n
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -82,6 +84,9 @@ class ApiCall:
     region: str
     purpose: str  # one line for people: why this call
     risk: Risk = Risk.SAFE
+    # The steps of the same plan that must be done before this one. None: the step just before it (so a
+    # plan runs in order unless its builder says which steps are independent, e.g. one per region).
+    after: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -106,12 +111,27 @@ class ApiCall:
     def refs(self) -> tuple[Ref, ...]:
         return tuple(_refs_in(self.params))
 
+    def signature(self) -> tuple[str, str, str, str]:
+        """What the call does (service, operation, region, parameters), for telling two plans apart."""
+        params = json.dumps(substitute(dict(self.params), _placeholder), sort_keys=True, default=str)
+        return (self.service, self.operation, self.region, params)
+
     def resolved_params(self, responses: Mapping[str, Any]) -> dict[str, Any]:
         return substitute(dict(self.params), lambda ref: ref.resolve(responses))
 
     def cli(self) -> str:
-        """The `aws` command, with references shown as ${name}."""
-        return render_cli(self.service, self.operation, substitute(dict(self.params), _placeholder), self.region)
+        """The `aws` command, with references (and only they) written as "${name}"."""
+        markers: dict[str, str] = {}
+
+        def mark(ref: Ref) -> str:
+            # A marker no text from AWS can contain: the references are placed by construction, never found
+            # by looking for "${" in the parameters.
+            marker = f"ref-{uuid.uuid4().hex}"
+            markers[marker] = ref.name
+            return marker
+
+        params = substitute(dict(self.params), mark)
+        return render_cli(self.service, self.operation, params, self.region, markers)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -146,6 +166,7 @@ class Plan:
     affected: tuple[str, ...] = ()  # who or what may notice the change (ENIs using a group, users of a policy)
     extra_actions: tuple[str, ...] = field(default=())  # IAM actions needed beyond the calls (e.g. iam:PassRole)
     refused: str | None = None  # why the wizard will not fix this (e.g. it would remove the caller's own access)
+    needs: tuple[str, ...] = ()  # fix options that, once given, let a refused plan be built (alarm_endpoint)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -153,6 +174,9 @@ class Plan:
         for step in self.steps:
             if step.id in seen:
                 raise PlanError(f"plan {self.id}: two steps are called {step.id!r}")
+            for needed in step.after or ():
+                if needed not in seen:
+                    raise PlanError(f"plan {self.id}: step {step.id!r} comes after {needed!r}, which is not before it")
             for ref in step.refs:
                 if ref.step not in seen:
                     raise PlanError(f"plan {self.id}: step {step.id!r} uses {ref.step!r} before it runs")
@@ -173,6 +197,21 @@ class Plan:
         """Nothing to run: already compliant, or refused (then `refused` says why)."""
         return not self.steps
 
+    def signature(self) -> tuple[tuple[str, str, str, str], ...]:
+        """The calls the plan makes, in order: two plans with the same signature change the same things."""
+        return tuple(step.signature() for step in self.steps)
+
+    def step_dependencies(self) -> dict[str, tuple[str, ...]]:
+        """Step id -> the step ids that must be done first (its `after`, or the step before it; and the
+        steps whose responses it uses)."""
+        dependencies: dict[str, tuple[str, ...]] = {}
+        previous: str | None = None
+        for step in self.steps:
+            declared = step.after if step.after is not None else ((previous,) if previous else ())
+            dependencies[step.id] = tuple(dict.fromkeys((*declared, *(ref.step for ref in step.refs))))
+            previous = step.id
+        return dependencies
+
     def iam_actions(self) -> tuple[str, ...]:
         return tuple(sorted({s.action for s in self.steps} | set(self.extra_actions)))
 
@@ -189,6 +228,7 @@ class Plan:
             "notes": list(self.notes),
             "affected": list(self.affected),
             "refused": self.refused,
+            "needs": list(self.needs),
         }
 
 

@@ -1,8 +1,15 @@
 """3.1-3.14: a metric filter with the CIS pattern on the compliant trail's log group, an alarm on its metric,
-and an SNS topic with a subscriber. One plan for all of them: they share the topic."""
+and an SNS topic with a subscriber. One plan for all of them: they share the topic.
+
+What exists is reused: a topic that already reaches someone, else our own topic (made by an earlier run,
+perhaps with a subscription still waiting for its e-mail to be confirmed); a filter or alarm of ours that is
+already as this plan would put it is not put again. So once the only thing missing is a person clicking the
+confirmation link, the plan has nothing to do, and says so.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from actions.fixes.trail_target import log_group_of, main_trail
@@ -14,10 +21,19 @@ from wizard.plans import ApiCall, Plan
 
 NAMESPACE = "CISBenchmark"
 MONITORING_CONTROLS = tuple(f"3.{n}" for n in range(1, 15))
+TITLE = "Metric filters and alarms for CIS 3.1-3.14, notifying an SNS topic"
+NEEDS_ENDPOINT = "needs an address for the alarms: --alarm-email (or --alarm-protocol/--alarm-endpoint)"
 
 
 def _confirmed(subscriptions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in subscriptions if str(s.get("SubscriptionArn", "")).startswith("arn:")]
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    arn: str
+    steps: tuple[ApiCall, ...]  # creating and subscribing, when needed
+    note: str
 
 
 def _topic_with_subscribers(fix: FixContext, region: str, preferred: str) -> str | None:
@@ -30,92 +46,163 @@ def _topic_with_subscribers(fix: FixContext, region: str, preferred: str) -> str
     return None
 
 
+def _choose_topic(fix: FixContext, region: str) -> TopicChoice | str:
+    """The topic the alarms notify and the steps to make it reach someone, or why it cannot be planned."""
+    name = fix.options.name("alarms")
+    reaching = _topic_with_subscribers(fix, region, name)
+    if reaching is not None:
+        return TopicChoice(reaching, (), f"Reuses {reaching}, which already has a confirmed subscriber.")
+    arn = fix.arn("sns", name, region)
+    ours = any(t["TopicArn"] == arn for t in fix.inventory.fetch("sns", "ListTopics", region, "Topics"))
+    endpoint, protocol = fix.options.alarm_endpoint, fix.options.alarm_protocol
+    pending = [
+        s for s in (fix.inventory.topic_subscriptions(arn) if ours else []) if not endpoint or s["Endpoint"] == endpoint
+    ]
+    if pending:
+        who = ", ".join(sorted({str(s.get("Endpoint")) for s in pending}))
+        return TopicChoice(
+            arn,
+            (),
+            f"The subscription of {who} to {arn} is pending confirmation: the alarms reach nobody until the "
+            "link in AWS's e-mail is clicked. Confirm it, then verify again.",
+        )
+    if not endpoint:
+        return NEEDS_ENDPOINT
+    steps = [] if ours else [ApiCall("topic", "sns", "CreateTopic", {"Name": name}, region, "create the alarms' topic")]
+    steps.append(
+        ApiCall(
+            "subscribe",
+            "sns",
+            "Subscribe",
+            {"TopicArn": arn, "Protocol": protocol, "Endpoint": endpoint},
+            region,
+            f"send the alarms to {endpoint}",
+        )
+    )
+    note = (
+        f"AWS e-mails {endpoint} a confirmation link: the alarms reach nobody until it is clicked."
+        if protocol.startswith("email")
+        else f"The alarms go to {endpoint} ({protocol})."
+    )
+    return TopicChoice(arn, tuple(steps), note)
+
+
+def _filters_now(fix: FixContext, region: str, log_group: str) -> list[dict[str, Any]]:
+    """The log group's metric filters; none when an earlier plan of this run creates the log group."""
+    if fix.earlier.find("logs", "CreateLogGroup", region, logGroupName=log_group):
+        return []
+    try:
+        return fix.inventory.metric_filters(region, log_group)
+    except AwsReadError as error:
+        if error.code == "ResourceNotFoundException":
+            return []
+        raise
+
+
+def _filter_params(fix: FixContext, control_id: str, log_group: str) -> dict[str, Any]:
+    metric = METRIC_NAMES[control_id]
+    return {
+        "logGroupName": log_group,
+        "filterName": fix.options.name(f"{control_id.replace('.', '-')}-{metric}"),
+        "filterPattern": CIS_FILTER_PATTERNS[control_id],
+        "metricTransformations": [{"metricName": metric, "metricNamespace": NAMESPACE, "metricValue": "1"}],
+    }
+
+
+def _alarm_params(control_id: str, name: str, topic_arn: str) -> dict[str, Any]:
+    return {
+        "AlarmName": name,
+        "AlarmDescription": f"CIS AWS Foundations {control_id}",
+        "MetricName": METRIC_NAMES[control_id],
+        "Namespace": NAMESPACE,
+        "Statistic": "Sum",
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [topic_arn],
+    }
+
+
+def _filter_in_place(existing: list[dict[str, Any]], wanted: dict[str, Any]) -> bool:
+    return any(
+        f.get("filterName") == wanted["filterName"]
+        and f.get("filterPattern") == wanted["filterPattern"]
+        and [
+            {k: t.get(k) for k in ("metricName", "metricNamespace", "metricValue")} for t in f["metricTransformations"]
+        ]
+        == wanted["metricTransformations"]
+        for f in existing
+        if f.get("metricTransformations")
+    )
+
+
+def _alarm_in_place(existing: list[dict[str, Any]], wanted: dict[str, Any]) -> bool:
+    return any(
+        a.get("AlarmName") == wanted["AlarmName"]
+        and all(a.get(k) == v for k, v in wanted.items() if k != "AlarmActions")
+        and wanted["AlarmActions"][0] in a.get("AlarmActions", [])
+        and a.get("ActionsEnabled", True)
+        for a in existing
+    )
+
+
 @register_fix("cis-alarms", MONITORING_CONTROLS, requires=("cloudtrail", "cloudtrail-logs"))
 def alarms_plan(fix: FixContext) -> Plan:
-    title = "Metric filters and alarms for CIS 3.1-3.14, notifying an SNS topic"
-    try:
-        failing = fix.failing(MONITORING_CONTROLS)
-        if not failing:
-            return Plan("cis-alarms", MONITORING_CONTROLS, title, ())
-        log_group, region = log_group_of(main_trail(fix), fix)
-        topic_name = fix.options.name("alarms")
-        topic_arn = _topic_with_subscribers(fix, region, topic_name)
-    except AwsReadError as error:
-        return Plan("cis-alarms", MONITORING_CONTROLS, title, (), refused=f"cannot read: {error.reason}")
-    steps: list[ApiCall] = []
-    notes: list[str] = []
-    if topic_arn is None:
-        endpoint = fix.options.alarm_endpoint
-        if not endpoint:
-            return Plan(
-                "cis-alarms",
-                MONITORING_CONTROLS,
-                title,
-                (),
-                refused="needs an address for the alarms: --alarm-email (or --alarm-protocol/--alarm-endpoint)",
-            )
-        topic_arn = fix.arn("sns", topic_name, region)
-        steps += [
-            ApiCall("topic", "sns", "CreateTopic", {"Name": topic_name}, region, "create the topic the alarms notify"),
-            ApiCall(
-                "subscribe",
-                "sns",
-                "Subscribe",
-                {"TopicArn": topic_arn, "Protocol": fix.options.alarm_protocol, "Endpoint": endpoint},
-                region,
-                f"send the alarms to {endpoint}",
-            ),
-        ]
-        if fix.options.alarm_protocol.startswith("email"):
-            notes.append(f"AWS e-mails {endpoint} a confirmation link: the alarms reach nobody until it is clicked.")
-    else:
-        notes.append(f"Reuses {topic_arn}, which already has a confirmed subscriber.")
+    failing = tuple(fix.failing(MONITORING_CONTROLS))
+    if not failing:
+        return Plan("cis-alarms", MONITORING_CONTROLS, TITLE, ())
+    log_group, region = log_group_of(main_trail(fix), fix)
+    topic = _choose_topic(fix, region)
+    if isinstance(topic, str):
+        return Plan("cis-alarms", failing, TITLE, (), refused=topic, needs=("alarm_endpoint",))
+    steps: list[ApiCall] = list(topic.steps)
+    filters, alarms = _filters_now(fix, region, log_group), fix.inventory.metric_alarms(region)
+    topic_steps = tuple(s.id for s in topic.steps)
     for control_id in failing:
-        metric = METRIC_NAMES[control_id]
-        name = fix.options.name(f"{control_id.replace('.', '-')}-{metric}")
-        steps += [
-            ApiCall(
-                f"filter-{control_id}",
-                "logs",
-                "PutMetricFilter",
-                {
-                    "logGroupName": log_group,
-                    "filterName": name,
-                    "filterPattern": CIS_FILTER_PATTERNS[control_id],
-                    "metricTransformations": [{"metricName": metric, "metricNamespace": NAMESPACE, "metricValue": "1"}],
-                },
-                region,
-                f"count {control_id} events in {log_group}",
-            ),
-            ApiCall(
-                f"alarm-{control_id}",
-                "cloudwatch",
-                "PutMetricAlarm",
-                {
-                    "AlarmName": name,
-                    "AlarmDescription": f"CIS AWS Foundations {control_id}",
-                    "MetricName": metric,
-                    "Namespace": NAMESPACE,
-                    "Statistic": "Sum",
-                    "Period": 300,
-                    "EvaluationPeriods": 1,
-                    "Threshold": 1.0,
-                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-                    "TreatMissingData": "notBreaching",
-                    "AlarmActions": [topic_arn],
-                },
-                region,
-                f"alarm on any {control_id} event",
-            ),
-        ]
+        wanted_filter = _filter_params(fix, control_id, log_group)
+        wanted_alarm = _alarm_params(control_id, wanted_filter["filterName"], topic.arn)
+        alarm_after: tuple[str, ...] = topic_steps
+        if not _filter_in_place(filters, wanted_filter):
+            steps.append(
+                ApiCall(
+                    f"filter-{control_id}",
+                    "logs",
+                    "PutMetricFilter",
+                    wanted_filter,
+                    region,
+                    f"count {control_id} events in {log_group}",
+                    after=(),
+                )
+            )
+            alarm_after = (*topic_steps, f"filter-{control_id}")
+        if not _alarm_in_place(alarms, wanted_alarm):
+            steps.append(
+                ApiCall(
+                    f"alarm-{control_id}",
+                    "cloudwatch",
+                    "PutMetricAlarm",
+                    wanted_alarm,
+                    region,
+                    f"alarm on any {control_id} event",
+                    after=alarm_after,
+                )
+            )
     undo = [
-        ApiCall(
-            "delete-alarms",
-            "cloudwatch",
-            "DeleteAlarms",
-            {"AlarmNames": [s.params["AlarmName"] for s in steps if s.operation == "PutMetricAlarm"]},
-            region,
-            "delete the new alarms",
+        *(
+            [
+                ApiCall(
+                    "delete-alarms",
+                    "cloudwatch",
+                    "DeleteAlarms",
+                    {"AlarmNames": [s.params["AlarmName"] for s in steps if s.operation == "PutMetricAlarm"]},
+                    region,
+                    "delete the new alarms",
+                )
+            ]
+            if any(s.operation == "PutMetricAlarm" for s in steps)
+            else []
         ),
         *(
             ApiCall(
@@ -131,11 +218,5 @@ def alarms_plan(fix: FixContext) -> Plan:
         ),
     ]
     return Plan(
-        "cis-alarms",
-        MONITORING_CONTROLS,
-        title,
-        tuple(steps),
-        ("cloudtrail", "cloudtrail-logs"),
-        tuple(undo),
-        notes=tuple(notes),
+        "cis-alarms", failing, TITLE, tuple(steps), ("cloudtrail", "cloudtrail-logs"), tuple(undo), (topic.note,)
     )

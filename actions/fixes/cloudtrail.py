@@ -6,6 +6,7 @@ creates one; the others work on the trails 2.1 leaves (see trail_target).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from actions.fixes.aws_resources import (
@@ -14,6 +15,7 @@ from actions.fixes.aws_resources import (
     private_bucket_steps,
     service_role_steps,
 )
+from actions.fixes.policy_merge import merged_policy, statements_of
 from actions.fixes.trail_target import (
     TrailTarget,
     all_trails,
@@ -22,6 +24,7 @@ from actions.fixes.trail_target import (
 )
 from actions.registry import FixContext, register_fix
 from wizard.checks.logging import bucket_public_exposure
+from wizard.collectors.regional import KmsKey
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan, Ref, Risk
 from wizard.policy_documents import policy_json
@@ -448,6 +451,97 @@ def cloudtrail_key_policy(fix: FixContext) -> str:
     )
 
 
+KEY_DESCRIPTION = "cis-wizard: CloudTrail log encryption"
+
+
+def _alias_name(fix: FixContext) -> str:
+    return f"alias/{fix.options.name('cloudtrail')}"
+
+
+def existing_trail_key(fix: FixContext, region: str) -> KmsKey | None:
+    """Our CloudTrail key in `region` from an earlier run: by its alias, or (a run that stopped between
+    CreateKey and CreateAlias) an enabled customer key with our description and no alias."""
+    keys = fix.inventory.kms_keys(region)
+    named = next((k for k in keys if _alias_name(fix) in k.aliases), None)
+    if named is not None:
+        return named if named.metadata.get("KeyState") == "Enabled" else None
+    return next(
+        (
+            k
+            for k in keys
+            if k.metadata.get("Description") == KEY_DESCRIPTION
+            and k.metadata.get("KeyManager") == "CUSTOMER"
+            and k.metadata.get("KeyState") == "Enabled"
+            and not k.aliases
+        ),
+        None,
+    )
+
+
+def _reused_key_steps(fix: FixContext, key: KmsKey, region: str) -> list[ApiCall]:
+    """What a key of ours from an earlier run still lacks: its alias, rotation, CloudTrail in its policy."""
+    steps: list[ApiCall] = []
+    if _alias_name(fix) not in key.aliases:
+        steps.append(
+            ApiCall(
+                f"alias-{region}",
+                "kms",
+                "CreateAlias",
+                {"AliasName": _alias_name(fix), "TargetKeyId": key.arn},
+                region,
+                "name the key made by an earlier run",
+            )
+        )
+    if key.rotation_enabled is False:
+        steps.append(
+            ApiCall(f"rotate-{region}", "kms", "EnableKeyRotation", {"KeyId": key.arn}, region, "rotate it yearly")
+        )
+    reply = fix.inventory.fetch("kms", "GetKeyPolicy", region, KeyId=key.arn, PolicyName="default")
+    current = json.loads(reply["Policy"]) if reply.get("Policy") else None
+    merged = merged_policy(current, statements_of(cloudtrail_key_policy(fix)))
+    if merged is not None:
+        steps.append(
+            ApiCall(
+                f"key-policy-{region}",
+                "kms",
+                "PutKeyPolicy",
+                {"KeyId": key.arn, "PolicyName": "default", "Policy": merged},
+                region,
+                "let CloudTrail use the key (added to its policy; the other statements stay)",
+            )
+        )
+    return steps
+
+
+def _new_key_steps(fix: FixContext, region: str, key: Ref) -> list[ApiCall]:
+    alias_taken = any(_alias_name(fix) in k.aliases for k in fix.inventory.kms_keys(region))
+    name_key = ApiCall(
+        f"alias-{region}",
+        "kms",
+        "UpdateAlias" if alias_taken else "CreateAlias",
+        {"AliasName": _alias_name(fix), "TargetKeyId": key},
+        region,
+        "name the key (the alias pointed to a key that is no longer enabled)" if alias_taken else "name the key",
+    )
+    return [
+        ApiCall(
+            f"key-{region}",
+            "kms",
+            "CreateKey",
+            {
+                "Description": KEY_DESCRIPTION,
+                "Policy": cloudtrail_key_policy(fix),
+                "Tags": [{"TagKey": "created-by", "TagValue": "cis-wizard"}],
+            },
+            region,
+            "create a KMS key that CloudTrail may use and the account administers",
+        ),
+        # Named at once, so a run that stops after this point finds the key again by its alias.
+        name_key,
+        ApiCall(f"rotate-{region}", "kms", "EnableKeyRotation", {"KeyId": key}, region, "rotate the key yearly (2.8)"),
+    ]
+
+
 @register_fix("trail-kms", ("2.7",), requires=("cloudtrail",))
 def trail_kms_plan(fix: FixContext) -> Plan:
     title = "Encrypt trail logs with a KMS key"
@@ -456,34 +550,17 @@ def trail_kms_plan(fix: FixContext) -> Plan:
     except AwsReadError as error:
         return _unreadable("trail-kms", ("2.7",), title, error)
     steps: list[ApiCall] = []
+    notes: list[str] = []
     for region in sorted({t.region for t in targets}):
-        key = Ref(f"key-{region}", "KeyMetadata.Arn", f"trail_key_{region.replace('-', '_')}")
-        steps += [
-            ApiCall(
-                f"key-{region}",
-                "kms",
-                "CreateKey",
-                {"Description": "cis-wizard: CloudTrail log encryption", "Policy": cloudtrail_key_policy(fix)},
-                region,
-                "create a KMS key that CloudTrail may use and the account administers",
-            ),
-            ApiCall(
-                f"rotate-{region}",
-                "kms",
-                "EnableKeyRotation",
-                {"KeyId": key},
-                region,
-                "rotate the new key yearly (CIS 2.8)",
-            ),
-            ApiCall(
-                f"alias-{region}",
-                "kms",
-                "CreateAlias",
-                {"AliasName": f"alias/{fix.options.name('cloudtrail')}", "TargetKeyId": key},
-                region,
-                "name the key",
-            ),
-        ]
+        existing = existing_trail_key(fix, region)
+        key: str | Ref
+        if existing is not None:
+            key = existing.arn
+            steps += _reused_key_steps(fix, existing, region)
+            notes.append(f"Reuses the key {existing.arn} made by an earlier run.")
+        else:
+            key = Ref(f"key-{region}", "KeyMetadata.Arn", f"trail_key_{region.replace('-', '_')}")
+            steps += _new_key_steps(fix, region, key)
         for index, target in enumerate(t for t in targets if t.region == region):
             steps.append(
                 ApiCall(
@@ -495,5 +572,6 @@ def trail_kms_plan(fix: FixContext) -> Plan:
                     f"encrypt {target.name}'s log files with the key",
                 )
             )
-    notes = ("Anyone reading the logs now also needs kms:Decrypt on the key (granted to this account).",)
-    return Plan("trail-kms", ("2.7",), title, tuple(steps), ("cloudtrail",), notes=notes if steps else ())
+    if steps:
+        notes.append("Anyone reading the logs now also needs kms:Decrypt on the key (granted to this account).")
+    return Plan("trail-kms", ("2.7",), title, tuple(steps), ("cloudtrail",), notes=tuple(notes))

@@ -141,6 +141,10 @@ def _plan_key(fix: FixContext, draft: _Draft, row: CredentialRow, slot: int, con
     if key_id == fix.caller_access_key_id:
         draft.own.append(f"your own access key {key_id} ({label})")
         return
+    earlier = fix.earlier.find("iam", "UpdateAccessKey", AccessKeyId=key_id, Status="Inactive")
+    if earlier:
+        draft.notes.append(f"{label} ({key_id}) is deactivated by {fix.earlier.by_whom(earlier)}.")
+        return
     if key.get("Status") != "Active":
         draft.notes.append(f"{label} ({key_id}) is already inactive (the credential report is older); nothing to do.")
         return
@@ -182,6 +186,10 @@ def _plan_key(fix: FixContext, draft: _Draft, row: CredentialRow, slot: int, con
 def _plan_password(fix: FixContext, draft: _Draft, row: CredentialRow, reason: str) -> None:
     if row.user == fix.caller_user_name:
         draft.own.append(f"your own console password (user {row.user})")
+        return
+    earlier = fix.earlier.find("iam", "DeleteLoginProfile", UserName=row.user)
+    if earlier:
+        draft.notes.append(f"{row.user}'s console password is deleted by {fix.earlier.by_whom(earlier)}.")
         return
     try:
         fix.inventory.fetch("iam", "GetLoginProfile", fix.home_region, UserName=row.user)
@@ -272,7 +280,7 @@ def unused_credentials_plan(fix: FixContext) -> Plan:
     )
 
 
-@register_fix("old-access-keys", ("1.4",))
+@register_fix("old-access-keys", ("1.4",), after=("unused-credentials",))
 def old_access_keys_plan(fix: FixContext) -> Plan:
     return credential_plan(
         fix,
@@ -290,7 +298,7 @@ def old_access_keys_plan(fix: FixContext) -> Plan:
     )
 
 
-@register_fix("setup-access-keys", ("1.21",))
+@register_fix("setup-access-keys", ("1.21",), after=("unused-credentials", "old-access-keys"))
 def setup_access_keys_plan(fix: FixContext) -> Plan:
     return credential_plan(
         fix,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.registry import FixContext, register_fix
+from wizard.collectors.iam import AuthorizationDetails
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan, Risk
 from wizard.policy_documents import default_version_document, document_grants_full_admin, load_document, policy_json
@@ -63,6 +64,12 @@ class _Move:
     group: str = ""
     create: bool = False
     matching: tuple[str, ...] = ()  # existing groups with exactly this policy set
+    granted: PolicySet = ((), ())  # what the group has already (a group of ours that a stopped run began)
+
+    @property
+    def completing(self) -> bool:
+        """The group exists under the name this fix gives it but lacks some of the policies."""
+        return not self.create and self.group not in self.matching
 
 
 def _choose_groups(fix: FixContext, moves: list[_Move], groups: list[dict[str, Any]]) -> None:
@@ -78,6 +85,11 @@ def _choose_groups(fix: FixContext, moves: list[_Move], groups: list[dict[str, A
         if matching:
             move.group = wanted if wanted in matching else matching[0]
             continue
+        ours = next((g for g in groups if g["GroupName"] == wanted), None)
+        if ours is not None and _is_part_of(group_policy_set(ours), move.policy_set):
+            # The name carries a digest of the exact policy set: a run that stopped part-way made it.
+            move.group, move.granted = wanted, group_policy_set(ours)
+            continue
         name, n = wanted, 1
         while name.lower() in taken:  # a group of that name exists with other policies: never change it
             n += 1
@@ -87,24 +99,34 @@ def _choose_groups(fix: FixContext, moves: list[_Move], groups: list[dict[str, A
         move.group, move.create = name, True
 
 
+def _is_part_of(granted: PolicySet, wanted: PolicySet) -> bool:
+    return set(granted[0]) <= set(wanted[0]) and set(granted[1]) <= set(wanted[1])
+
+
 def _group_grant_steps(fix: FixContext, index: int, move: _Move) -> tuple[list[ApiCall], list[ApiCall]]:
-    """Create the group with the users' policies (if new); returns (steps, undo that removes the group)."""
+    """Create the group with the users' policies (if new), or give a group of ours the ones it still lacks;
+    returns (steps, undo that empties and removes what was made)."""
     region, group = fix.home_region, move.group
-    if not move.create:
+    if not (move.create or move.completing):
         return [], []
     first = move.users[0]
-    steps = [
-        ApiCall(
-            f"create-group-{index}",
-            "iam",
-            "CreateGroup",
-            {"GroupName": group},
-            region,
-            f"create group {group} to carry the policies its users have today",
+    steps: list[ApiCall] = []
+    if move.create:
+        steps.append(
+            ApiCall(
+                f"create-group-{index}",
+                "iam",
+                "CreateGroup",
+                {"GroupName": group},
+                region,
+                f"create group {group} to carry the policies its users have today",
+            )
         )
-    ]
     undo_group: list[ApiCall] = []
+    have_managed, have_inline = set(move.granted[0]), set(move.granted[1])
     for n, policy in enumerate(first.get("AttachedManagedPolicies", []), 1):
+        if policy["PolicyArn"] in have_managed:
+            continue
         params = {"GroupName": group, "PolicyArn": policy["PolicyArn"]}
         steps.append(
             ApiCall(
@@ -121,6 +143,8 @@ def _group_grant_steps(fix: FixContext, index: int, move: _Move) -> tuple[list[A
         )
     for n, policy in enumerate(first.get("UserPolicyList", []), 1):
         name = policy["PolicyName"]
+        if canonical_document(policy["PolicyDocument"]) in have_inline:
+            continue
         steps.append(
             ApiCall(
                 f"put-group-{index}-{n}",
@@ -145,9 +169,12 @@ def _group_grant_steps(fix: FixContext, index: int, move: _Move) -> tuple[list[A
                 "empty the group",
             )
         )
-    undo_group.append(
-        ApiCall(f"undo-create-group-{index}", "iam", "DeleteGroup", {"GroupName": group}, region, "remove the group")
-    )
+    if move.create:
+        undo_group.append(
+            ApiCall(
+                f"undo-create-group-{index}", "iam", "DeleteGroup", {"GroupName": group}, region, "remove the group"
+            )
+        )
     return steps, undo_group
 
 
@@ -202,19 +229,63 @@ def _user_steps(group: str, region: str, user: dict[str, Any]) -> tuple[list[Api
     return steps, undo
 
 
-@register_fix("user-policies-to-groups", ("1.16",))
+def _after_earlier_plans(fix: FixContext, details: AuthorizationDetails) -> tuple[list[dict], list[dict], list[str]]:
+    """Users and groups as they will be once the plans before this one have run (1.22 detaching a "*:*"
+    policy): what those plans take away is not moved into a group, nor detached a second time."""
+    notes: list[str] = []
+    users = []
+    for user in details.users:
+        name = user["UserName"]
+        detached = fix.earlier.find("iam", "DetachUserPolicy", UserName=name)
+        deleted = fix.earlier.find("iam", "DeleteUserPolicy", UserName=name)
+        gone = {c.call.params["PolicyArn"] for c in detached}
+        gone_inline = {c.call.params["PolicyName"] for c in deleted}
+        if gone or gone_inline:
+            names = sorted(
+                p["PolicyName"] for p in user.get("AttachedManagedPolicies", []) if p["PolicyArn"] in gone
+            ) + sorted(gone_inline)
+            notes.append(f"{name}: {', '.join(names)} is removed by {fix.earlier.by_whom([*detached, *deleted])}.")
+        users.append(
+            {
+                **user,
+                "AttachedManagedPolicies": [
+                    p for p in user.get("AttachedManagedPolicies", []) if p["PolicyArn"] not in gone
+                ],
+                "UserPolicyList": [p for p in user.get("UserPolicyList", []) if p["PolicyName"] not in gone_inline],
+            }
+        )
+    groups = []
+    for group in details.groups:
+        gone = {
+            c.call.params["PolicyArn"]
+            for c in fix.earlier.find("iam", "DetachGroupPolicy", GroupName=group["GroupName"])
+        }
+        groups.append(
+            {
+                **group,
+                "AttachedManagedPolicies": [
+                    p for p in group.get("AttachedManagedPolicies", []) if p["PolicyArn"] not in gone
+                ],
+            }
+        )
+    return users, groups, notes
+
+
+@register_fix("user-policies-to-groups", ("1.16",), after=("admin-policies",))
 def user_policies_to_groups_plan(fix: FixContext) -> Plan:
     title = "Give users their policies through groups instead of directly"
     try:
         details = fix.inventory.authorization_details()
     except AwsReadError as error:
         return Plan("user-policies-to-groups", ("1.16",), title, (), refused=f"cannot read IAM: {error.reason}")
-    notes: list[str] = []
+    users, groups, notes = _after_earlier_plans(fix, details)
     moves: dict[PolicySet, _Move] = {}
-    for user in sorted(details.users, key=lambda u: u["UserName"]):
+    own_kept = False
+    for user in sorted(users, key=lambda u: u["UserName"]):
         if not (user.get("AttachedManagedPolicies") or user.get("UserPolicyList")):
             continue
         if user["UserName"] == fix.caller_user_name:
+            own_kept = True
             notes.append(
                 f"Your own user {user['UserName']} keeps its policies (the wizard never changes its own access); "
                 "move them to a group yourself, or from another admin, to pass 1.16."
@@ -223,9 +294,11 @@ def user_policies_to_groups_plan(fix: FixContext) -> Plan:
         key = user_policy_set(user)
         moves.setdefault(key, _Move(key)).users.append(user)
     if not moves:
-        refused = f"only your own user {fix.caller_user_name} has policies of its own: not changed" if notes else None
+        refused = (
+            f"only your own user {fix.caller_user_name} has policies of its own: not changed" if own_kept else None
+        )
         return Plan("user-policies-to-groups", ("1.16",), title, (), notes=tuple(notes), refused=refused)
-    _choose_groups(fix, list(moves.values()), details.groups)
+    _choose_groups(fix, list(moves.values()), groups)
     grant: list[ApiCall] = []
     remove: list[ApiCall] = []
     undo_users: list[ApiCall] = []
@@ -240,12 +313,19 @@ def user_policies_to_groups_plan(fix: FixContext) -> Plan:
             [p["PolicyName"] for p in move.users[0].get("AttachedManagedPolicies", [])]
             + [f"{p['PolicyName']} (inline)" for p in move.users[0].get("UserPolicyList", [])]
         )
-        kind = "new group with" if move.create else "existing group that already has exactly"
+        kind = (
+            "new group with"
+            if move.create
+            else "group of ours, completed with"
+            if move.completing
+            else "existing group that already has exactly"
+        )
         notes.append(f"{move.group} ({kind} {carried}): {', '.join(u['UserName'] for u in move.users)}.")
         for user in move.users:
             name = user["UserName"]
             groups = set(user.get("GroupList", []))
-            already_in = groups & set(move.matching)  # then only the user's own copies of the policies go
+            carriers = set(move.matching) | ({move.group} if move.completing else set())
+            already_in = groups & carriers  # then only the user's own copies of the policies go
             if not already_in:
                 if len(groups) >= GROUPS_PER_USER_MAX:
                     notes.append(f"{name} is already in {len(groups)} groups (the IAM limit): left as it is.")

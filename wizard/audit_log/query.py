@@ -45,6 +45,13 @@ def parse_kinds(text: str | None) -> frozenset[str] | None:
     return kinds
 
 
+def record_controls(record: Record) -> list[str]:
+    """Every control a record is about: its `control`, and the controls its plan fixes (`controls`)."""
+    listed = record.payload.get("controls")
+    extra = [c for c in listed if isinstance(c, str)] if isinstance(listed, list) else []
+    return list(dict.fromkeys([*([record.control] if record.control else []), *extra])) or [""]
+
+
 @dataclass(frozen=True)
 class RecordFilter:
     since: dt.datetime | None = None
@@ -58,7 +65,9 @@ class RecordFilter:
             return False
         if self.session is not None and record.session != self.session:
             return False
-        if self.controls and not any(fnmatch.fnmatchcase(record.control or "", c) for c in self.controls):
+        if self.controls and not any(
+            fnmatch.fnmatchcase(about, c) for about in record_controls(record) for c in self.controls
+        ):
             return False
         if self.since is not None or self.until is not None:
             try:

@@ -238,8 +238,10 @@ class AuditLog:
         *,
         response: Any = None,
         error: BaseException | str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Record:
-        """Record how the call ended: "ok" with its response, or "error" with the error (code and message)."""
+        """Record how the call ended: "ok" with its response, or "error" with the error (code and message);
+        `extra` adds fields (the controls the call's plan fixes)."""
         if outcome not in ("ok", "error"):
             raise ValueError(f"outcome must be 'ok' or 'error', not {outcome!r}")
         code, message = _error_details(error)
@@ -251,6 +253,7 @@ class AuditLog:
             "error_code": code,
             "message": message,
             "response": response,
+            **(extra or {}),
         }
         written = self.record(Kind.RESULT, payload, control_id=token.control_id)
         with self._thread_lock:

@@ -13,7 +13,10 @@ from wizard.collectors.api import trim_for_evidence
 from wizard.findings import Evidence
 
 T = TypeVar("T")
+ReadCompute = Callable[[list[Evidence]], Any]  # how a cached read is made (given the list its evidence goes to)
+ReadLog = dict[Hashable, ReadCompute]
 
+_current_reads: ContextVar[ReadLog | None] = ContextVar("read_recorder", default=None)
 _current_recorder: ContextVar[list[Evidence] | None] = ContextVar("evidence_recorder", default=None)
 _current_citations: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("evidence_citations", default=None)
 
@@ -46,6 +49,18 @@ def cite(operation: str, region: str, response: Any) -> None:
         citations[(operation, region)] = trim_for_evidence(response)
 
 
+@contextmanager
+def recording_reads(into: ReadLog | None = None) -> Iterator[ReadLog]:
+    """Within this block, every cached read that is used is noted (its key, and how to make it again), so
+    that what a check or a fix builder read can be read afresh later (before a plan runs)."""
+    reads: ReadLog = {} if into is None else into
+    token = _current_reads.set(reads)
+    try:
+        yield reads
+    finally:
+        _current_reads.reset(token)
+
+
 @dataclass
 class _Entry:
     done: threading.Event = field(default_factory=threading.Event)
@@ -62,6 +77,9 @@ class ReadCache:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[list[Evidence]], T]) -> T:
+        reads = _current_reads.get()
+        if reads is not None:
+            reads.setdefault(key, compute)
         with self._lock:
             entry = self._entries.get(key)
             owner = entry is None

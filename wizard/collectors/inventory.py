@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from wizard.aws_context import AwsContext
+from wizard.aws_context import MAX_CONCURRENCY, AwsContext
 from wizard.collectors import iam, logging, regional
 from wizard.collectors.api import ReadApi
-from wizard.collectors.cache import ReadCache
+from wizard.collectors.cache import ReadCache, ReadCompute, ReadLog
 from wizard.credential_report import CredentialRow
 from wizard.errors import AwsReadError
 from wizard.findings import Evidence
@@ -62,6 +64,20 @@ class Inventory:
             return fetch(ReadApi(self.ctx, evidence))
 
         return self._cache.get(key, compute)
+
+    def replay(self, reads: ReadLog, max_workers: int = MAX_CONCURRENCY) -> None:
+        """Make `reads` (noted on another inventory with `recording_reads`) again, concurrently, into this
+        inventory's cache. Errors stay in the cache for whoever uses the read."""
+        if not reads:
+            return
+
+        def make(item: tuple[Hashable, ReadCompute]) -> None:
+            key, compute = item
+            with contextlib.suppress(Exception):
+                self._cache.get(key, compute)
+
+        with ThreadPoolExecutor(max_workers=min(max_workers, len(reads)), thread_name_prefix="reread") as pool:
+            list(pool.map(make, reads.items()))
 
     def prefetch(self, name: str, region: str | None = None) -> None:
         """Make a declared read (for the audit's concurrent first phase)."""
