@@ -67,7 +67,8 @@ def test_unknown_parameter_is_refused() -> None:
 def test_iam_action_names() -> None:
     assert iam_action("config", "DescribeConfigurationRecorders") == "config:DescribeConfigurationRecorders"
     assert iam_action("logs", "DescribeMetricFilters") == "logs:DescribeMetricFilters"
-    assert iam_action("s3control", "GetPublicAccessBlock") == "s3:GetPublicAccessBlock"
+    assert iam_action("s3control", "GetPublicAccessBlock") == "s3:GetAccountPublicAccessBlock"
+    assert iam_action("cloudwatch", "DescribeAlarms") == "cloudwatch:DescribeAlarms"
 
 
 def test_the_aws_cli_argument_renames_are_followed() -> None:

@@ -18,6 +18,7 @@ import botocore.session
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from wizard.iam_actions import UnknownIamAction, iam_actions_for
 from wizard.model_loader import share_models
 
 # The CLI names a few services differently from botocore.
@@ -66,9 +67,12 @@ def cli_service_name(service: str) -> str:
 
 
 def iam_action(service: str, operation: str) -> str:
-    """The IAM action an operation needs, e.g. ("config", "DescribeConfigurationRecorders") -> config:Describe..."""
-    prefix = service_model(service).signing_name if service != "s3control" else "s3"
-    return f"{prefix}:{operation}"
+    """The main IAM action an operation needs, from AWS's catalog (wizard.iam_actions), e.g. ("s3",
+    "GetPublicAccessBlock") -> s3:GetBucketPublicAccessBlock. iam_actions_for gives all of them."""
+    actions = iam_actions_for(service, operation)
+    if not actions:
+        raise UnknownIamAction(f"{service}:{operation} needs no IAM permission")
+    return actions[0]
 
 
 def _is_scalar_list(shape: Shape) -> bool:

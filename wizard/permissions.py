@@ -2,6 +2,7 @@
 
 The read calls are found in wizard/collectors (every `api.call/paginate/paginate_keys("service", "Operation")`)
 and, for fixes, in actions/fixes (every `ApiCall(id, "service", "Operation", ...)` and `inventory.fetch(...)`).
+Each operation's IAM actions come from AWS's Service Authorization Reference (wizard.iam_actions).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from wizard.cli_render import iam_action, service_model
+from wizard.cli_render import service_model
+from wizard.iam_actions import iam_actions_for
 
 ROOT = Path(__file__).resolve().parent.parent
 READ_SOURCES = (ROOT / "wizard" / "collectors",)
@@ -74,9 +76,8 @@ def operations(mode: str) -> set[tuple[str, str]]:
 
 
 def policy_document(mode: str) -> dict[str, object]:
-    actions = sorted({iam_action(service, operation) for service, operation in operations(mode)})
-    if mode == "fix":
-        actions = sorted({*actions, "iam:PassRole"})  # the trail and Config roles are handed to those services
+    """Every IAM action the calls need, named as AWS's catalog names them (wizard.iam_actions)."""
+    actions = sorted({action for service, op in operations(mode) for action in iam_actions_for(service, op)})
     return {
         "Version": "2012-10-17",
         "Statement": [{"Sid": f"CisWizard{mode.capitalize()}", "Effect": "Allow", "Action": actions, "Resource": "*"}],

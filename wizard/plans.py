@@ -18,6 +18,7 @@ from typing import Any
 from botocore.validate import ParamValidator
 
 from wizard.cli_render import iam_action, operation_model, render_cli
+from wizard.iam_actions import iam_actions_for
 
 _SHELL_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -213,7 +214,8 @@ class Plan:
         return dependencies
 
     def iam_actions(self) -> tuple[str, ...]:
-        return tuple(sorted({s.action for s in self.steps} | set(self.extra_actions)))
+        needed = {a for s in self.steps for a in iam_actions_for(s.service, s.operation, s.params)}
+        return tuple(sorted(needed | set(self.extra_actions)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,1 @@
+"""Maintenance scripts: regenerate committed data files from the packages they come from."""
