@@ -57,7 +57,8 @@ EXCEPTIONS: dict[tuple[str, str], Needs] = {
     # CreateKey's Policy "must allow the calling principal to make a subsequent PutKeyPolicy request"; a key
     # policy that defers to IAM (root: kms:*) makes that the caller's IAM policy. The reference lists
     # kms:PutKeyPolicy as a dependent action of kms:CreateKey.
-    ("kms", "CreateKey"): Needs(("kms:CreateKey",), {"Policy": ("kms:PutKeyPolicy",)}),
+    # Its Tags: "To use this parameter, you must have kms:TagResource permission in an IAM policy."
+    ("kms", "CreateKey"): Needs(("kms:CreateKey",), {"Policy": ("kms:PutKeyPolicy",), "Tags": ("kms:TagResource",)}),
     # Tags given to CreateRole are authorized as iam:TagRole (AccessDenied "not authorized to perform:
     # iam:TagRole" on CreateRole with Tags).
     ("iam", "CreateRole"): Needs(("iam:CreateRole",), {"Tags": ("iam:TagRole",)}),
