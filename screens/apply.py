@@ -82,6 +82,10 @@ class ApplyScreen(Screen[None]):
             yield Button("Undo what ran", id="undo", variant="warning")
         yield Footer()
 
+    @property
+    def outcomes(self) -> list[Any]:
+        return self.report.outcomes if self.report is not None else []
+
     def on_mount(self) -> None:
         self.query_one("#undo", Button).display = False
         for plan in self.plans:

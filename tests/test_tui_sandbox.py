@@ -54,16 +54,26 @@ async def open_control(pilot, control_id: str) -> ControlScreen:  # type: ignore
     return pilot.app.screen
 
 
+async def focus(pilot, widget_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Tab through the screen until the widget `widget_id` has focus (as a keyboard user does)."""
+    for _ in range(12):
+        if pilot.app.screen.focused is not None and pilot.app.screen.focused.id == widget_id:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached #{widget_id}")
+
+
 async def apply_from_keyboard(pilot) -> ApplyScreen:  # type: ignore[no-untyped-def]
     await pilot.press("a")
     await pilot.pause()
     confirm = pilot.app.screen
     assert isinstance(confirm, ConfirmScreen)
     if confirm.required:
-        await pilot.press("tab")
+        await focus(pilot, "account-check")
         for character in confirm.required:
             await pilot.press(character)
-    await pilot.press("y")
+    await focus(pilot, "yes")
+    await pilot.press("enter")
     await settle(pilot)
     assert isinstance(pilot.app.screen, ApplyScreen)
     return pilot.app.screen
