@@ -52,10 +52,13 @@ accounts matter; `reset()` forgets it (call it with moto's own reset).
 
 from __future__ import annotations
 
+import argparse
 import base64
 import html
 import json
 import re
+import signal
+import sys
 import threading
 import time
 import uuid
@@ -1077,3 +1080,46 @@ class AwsEmulation:
         """Forget roles, subscriptions and reports (when moto's state is reset)."""
         for name in BEHAVIOURS:
             self.behaviour(name).reset()
+
+
+# -- command line ---------------------------------------------------------------------------------------
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.aws_emulation --upstream URL`: serve the emulation in front of a moto server (for
+    running the command line against it); prints `URL <proxy url>`, runs until SIGINT/SIGTERM."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.aws_emulation", description=main.__doc__)
+    parser.add_argument("--upstream", required=True, help="the moto server, e.g. http://127.0.0.1:5000")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--behaviours", type=_names, help=f"comma-separated, of: {', '.join(BEHAVIOURS)}")
+    parser.add_argument("--iam-propagation-seconds", type=float, default=8.0)
+    parser.add_argument("--credential-report-seconds", type=float, default=5.0)
+    parser.add_argument("--taken-bucket-names", type=_names, default=[])
+    parser.add_argument("--opted-in-regions", type=_names, default=[])
+    args = parser.parse_args(argv)
+
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    with FaultProxy(upstream=args.upstream, port=args.port) as proxy:
+        AwsEmulation(
+            proxy,
+            behaviours=args.behaviours,
+            iam_propagation_seconds=args.iam_propagation_seconds,
+            credential_report_seconds=args.credential_report_seconds,
+            taken_bucket_names=args.taken_bucket_names,
+            opted_in_regions=args.opted_in_regions,
+        )
+        print(f"URL {proxy.url}", flush=True)
+        stopped.wait()
+        for name, problem in proxy.handler_errors:
+            print(f"handler {name} failed: {problem!r}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
