@@ -758,18 +758,19 @@ class CredentialReports(Behaviour):
         self._reports: dict[str, _Report] = {}  # account -> its latest report
 
     def handle(self, request: ProxyRequest, forward: Forward) -> ProxyResponse:
+        arrived = self.clock()  # generation starts when asked for, however long moto takes to answer us
         account = self.upstream.account_id(request)
         if request.info.operation == "GenerateCredentialReport":
-            return self._generate(request, account)
+            return self._generate(request, account, arrived)
         with self._lock:
             report = self._reports.get(account)
         return self._get(request, report)
 
-    def _generate(self, request: ProxyRequest, account: str) -> ProxyResponse:
+    def _generate(self, request: ProxyRequest, account: str, arrived: float) -> ProxyResponse:
         with self._lock:  # held while snapshotting, so two first calls start one generation
             report = self._reports.get(account)
-            if report is None or report.expired or self.clock() - report.started >= self.reuse_seconds:
-                self._reports[account] = _Report(self.clock(), self._snapshot(request), datetime.now(UTC))
+            if report is None or report.expired or arrived - report.started >= self.reuse_seconds:
+                self._reports[account] = _Report(arrived, self._snapshot(request), datetime.now(UTC))
                 return _query_answer(
                     "GenerateCredentialReport",
                     {"State": "STARTED", "Description": "No report exists. Starting a new report generation task"},

@@ -4,8 +4,11 @@ and the request passes once the condition is met; plus the proxy's handler hook 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -617,6 +620,23 @@ def test_the_credential_report_takes_time_and_is_reused_for_four_hours(
     fresh = iam.get_credential_report()
     assert b"late-comer" in fresh["Content"]
     assert fresh["GeneratedTime"] >= first["GeneratedTime"]
+
+
+def test_concurrent_first_generations_start_one_report(emulate: Emulate, proxy: FaultProxy) -> None:
+    emulate("credential_report")
+    iam = boto3.client(
+        "iam", region_name=HOME, endpoint_url=proxy.url, config=NO_RETRIES.merge(Config(max_pool_connections=16))
+    )
+    iam.get_account_summary()  # the client's connections and moto warm
+    start = threading.Barrier(16)
+
+    def generate() -> str:
+        start.wait()
+        return str(iam.generate_credential_report()["State"])
+
+    with ThreadPoolExecutor(16) as pool:
+        states = Counter(pool.map(lambda _: generate(), range(16)))
+    assert states == Counter({"STARTED": 1, "INPROGRESS": 15})
 
 
 def test_a_report_older_than_four_hours_is_generated_again(
