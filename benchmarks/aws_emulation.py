@@ -426,8 +426,9 @@ class ServicePolicies(Behaviour):
     https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html (GetBucketAcl, PutObject on
     [prefix/]AWSLogs/<account>/Config/*; needed when the recorder uses the service-linked role; with a
     customer role in the same account Config writes as the role, whose IAM policies are not evaluated here).
-    Errors: API_CreateTrail.html and API_PutDeliveryChannel.html in each API reference; the messages are the
-    ones AWS answers (as seen in the wild: the API references do not give them)."""
+    Errors: API_CreateTrail.html and API_PutDeliveryChannel.html in each API reference. The API references give
+    no messages: the Insufficient* ones are AWS's as reported in the wild (Terraform and CDK issues); the
+    KmsKeyNotFoundException and NoSuchBucketException messages are the emulation's own."""
 
     name = "service_policies"
     patterns = ("cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "config:PutDeliveryChannel")
