@@ -45,6 +45,16 @@ follow the request's protocol, so botocore parses them into the usual `ClientErr
 * rest-xml: `<Error><Code>..</Code><Message>..</Message><RequestId>..</RequestId></Error>`
 * smithy-rpc-v2-cbor: a CBOR map `{"__type": .., "message": ..}`
 
+Handlers: `add_handler(match, handle, name=None)` puts a function between the client and the upstream for the
+requests `match` names (the same patterns or predicate as rules). `handle(request, forward)` gets a
+`ProxyRequest` (its `info`, `method`, `target`, `headers`, `body`, and `form`, `json`, `access_key`,
+`error(...)` helpers) and a `forward()` that sends the request on and returns the upstream's
+`ProxyResponse` (`status`, `headers`, `body`; `replace(...)` copies it with changes). It returns the answer:
+its own (an emulated AWS error, say), or what `forward()` gave, unchanged or rewritten. Handlers nest in the
+order they were added (the first added sees the request first and the response last); rules go first, so a
+fault or drop that claims a request is answered before any handler sees it. A handler that raises is answered
+as HTTP 500 and kept in `handler_errors`. `remove_handler(handler)`, `handlers`.
+
 `remove_rule(rule)` takes the object `add_rule` returned, or a pattern string (removes every rule added with
 exactly that string); `clear_rules()` removes all. `off()` closes the listening socket and every open client
 connection (clients get connection refused / connection closed); `on()` listens again on the same port;
@@ -52,7 +62,8 @@ connection (clients get connection refused / connection closed); `on()` listens 
 
 What it saw: `counts` (Counter of (service, operation), faulted requests included), `count("ec2:*")`,
 `total`, `faults` (Counter of ("service:Operation", action name)), `records` (every answered request:
-`RequestInfo`, start and end `time.monotonic()`, HTTP status or "drop", fault name), `reset_counts()`.
+`RequestInfo`, start and end `time.monotonic()`, HTTP status or "drop", fault name, and the name of the
+handler that answered without forwarding, if one did), `reset_counts()`.
 
 All methods are thread-safe, so a test can change rules or switch the proxy off while clients run. The proxy
 serves each client connection on its own thread (HTTP/1.1 keep-alive both ways, TCP_NODELAY, listen backlog
@@ -62,6 +73,7 @@ serves each client connection on its own thread (HTTP/1.1 keep-alive both ways, 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import http.client
 import itertools
@@ -83,6 +95,9 @@ from xml.sax.saxutils import escape
 __all__ = [
     "Action",
     "FaultProxy",
+    "Handler",
+    "ProxyRequest",
+    "ProxyResponse",
     "RequestInfo",
     "RequestRecord",
     "Rule",
@@ -145,6 +160,7 @@ class RequestRecord:
     finished: float
     outcome: int | str
     fault: str | None = None
+    handler: str | None = None  # the handler that answered without forwarding
 
 
 def _credential_scope(headers: http.client.HTTPMessage, query: dict[str, list[str]]) -> tuple[str, str]:
@@ -446,6 +462,89 @@ def _compile(match: Matcher) -> Callable[[RequestInfo], bool]:
     return lambda info: any(fnmatch.fnmatchcase(info.key, p) for p in patterns)
 
 
+# -- handlers -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProxyResponse:
+    """An answer: from the upstream, or made by a handler. Content-Length is set when it is sent."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    reason: str = ""
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+    def replace(self, **changes: Any) -> ProxyResponse:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ProxyRequest:
+    """One client request as a handler sees it (read-only: handlers answer, they do not edit requests)."""
+
+    info: RequestInfo
+    method: str
+    target: str  # path and query, as sent
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.target).query, keep_blank_values=True)
+
+    @property
+    def form(self) -> dict[str, str]:
+        """Query-protocol parameters (URL query and form body; first value of each), e.g. {"Action": ..}."""
+        values = {k: v[0] for k, v in self.query.items()}
+        if "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
+            form = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+            values.update({k: v[0] for k, v in form.items()})
+        return values
+
+    @property
+    def json(self) -> Any:
+        """A JSON-protocol body, parsed ({} when empty)."""
+        return json.loads(self.body) if self.body.strip() else {}
+
+    @property
+    def access_key(self) -> str:
+        """The access key id the request was signed with ("" when unsigned)."""
+        match = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        credential = match.group(1) if match else (self.query.get("X-Amz-Credential") or [""])[0]
+        return unquote(credential).split("/")[0]
+
+    @property
+    def session_token(self) -> str | None:
+        return self.headers.get("X-Amz-Security-Token")
+
+    def error(self, status: int, code: str, message: str) -> ProxyResponse:
+        """An AWS error in this request's protocol (what botocore parses into ClientError `code`)."""
+        status, headers, body = error_response(self.info, status, code, message, self.headers.get("Content-Type", ""))
+        return ProxyResponse(status, headers, body)
+
+
+Forward = Callable[[], ProxyResponse]
+HandleFunction = Callable[[ProxyRequest, Forward], ProxyResponse]
+
+
+@dataclass(eq=False)
+class Handler:
+    """A handler in force (see `FaultProxy.add_handler`); `hits` counts the requests it saw."""
+
+    match: Matcher
+    handle: HandleFunction
+    name: str
+    hits: int = 0
+    _test: Callable[[RequestInfo], bool] = field(default=lambda _: True, repr=False)
+
+    def matches(self, info: RequestInfo) -> bool:
+        return self._test(info)
+
+
 # -- the server ---------------------------------------------------------------------------------------
 
 
@@ -520,17 +619,19 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
+        answered_by: str | None = None
         if fault is not None:
-            reason = ""
             status, headers, data = error_response(
                 info, fault.status, fault.code_for(info), fault.message, self.headers.get("Content-Type", "")
             )
+            response = ProxyResponse(status, headers, data)
         else:
-            status, reason, headers, data = self._forward(info, body)
+            request = ProxyRequest(info, self.command, self.path, self.headers, body)
+            response, answered_by = self._through_handlers(request, proxy._handlers_for(info))
         # Recorded before the answer goes out, so a client that has its answer also finds the record.
-        proxy._record(RequestRecord(info, started, time.monotonic(), status, fault_name))
+        proxy._record(RequestRecord(info, started, time.monotonic(), response.status, fault_name, answered_by))
         try:
-            self._answer(status, reason, headers, data)
+            self._answer(response.status, response.reason, response.headers, response.body)
         except OSError:
             self.close_connection = True  # the client left, or the proxy was switched off meanwhile
 
@@ -552,7 +653,35 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and data:
             self.wfile.write(data)
 
-    def _forward(self, info: RequestInfo, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    def _through_handlers(self, request: ProxyRequest, handlers: list[Handler]) -> tuple[ProxyResponse, str | None]:
+        """The answer the handlers give (each wraps the next; the innermost forwards), and which handler
+        answered without forwarding, if one did."""
+        answered_by: list[str] = []
+
+        def call(index: int) -> ProxyResponse:
+            if index == len(handlers):
+                return self._forward(request.info, request.body)
+            handler = handlers[index]
+            forwarded = False
+
+            def forward() -> ProxyResponse:
+                nonlocal forwarded
+                forwarded = True
+                return call(index + 1)
+
+            try:
+                response = handler.handle(request, forward)
+            except Exception as problem:  # a broken handler must not leave the client hanging
+                self.server.proxy._handler_failed(handler, problem)
+                return request.error(500, "InternalFailure", f"fault proxy handler {handler.name} failed: {problem!r}")
+            if not forwarded:
+                answered_by.append(handler.name)
+            return response
+
+        response = call(0)
+        return response, (answered_by[-1] if answered_by else None)
+
+    def _forward(self, info: RequestInfo, body: bytes) -> ProxyResponse:
         proxy = self.server.proxy
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
         if body or self.command in ("POST", "PUT", "PATCH"):
@@ -574,7 +703,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if response.will_close:
                     connection.close()
                     self._upstream = None
-                return response.status, response.reason, response.getheaders(), data
+                return ProxyResponse(response.status, response.getheaders(), data, response.reason)
             except (http.client.HTTPException, OSError) as problem:
                 connection.close()
                 self._upstream = None
@@ -586,7 +715,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, error_headers, data = error_response(
                     info, 502, "BadGateway", f"fault proxy: upstream failed: {problem!r}"
                 )
-                return status, "Bad Gateway", error_headers, data
+                return ProxyResponse(status, error_headers, data, "Bad Gateway")
         raise AssertionError("unreachable")
 
 
@@ -606,6 +735,8 @@ class FaultProxy:
         self._lock = threading.Lock()  # rules, counters, records, connections
         self._state_lock = threading.Lock()  # start / stop
         self._rules: list[Rule] = []
+        self._handlers: list[Handler] = []
+        self._handler_errors: list[tuple[str, BaseException]] = []
         self._counts: Counter[tuple[str, str]] = Counter()
         self._faults: Counter[tuple[str, str]] = Counter()
         self._records: list[RequestRecord] = []
@@ -714,6 +845,42 @@ class FaultProxy:
     def rules(self) -> list[Rule]:
         with self._lock:
             return list(self._rules)
+
+    # -- handlers --------------------------------------------------------------------------------------
+    def add_handler(self, match: Matcher, handle: HandleFunction, name: str | None = None) -> Handler:
+        """Put `handle(request, forward)` in the path of matching requests (inside the ones already there)."""
+        handler = Handler(match, handle, name or getattr(handle, "__name__", "handler"), _test=_compile(match))
+        with self._lock:
+            self._handlers.append(handler)
+        return handler
+
+    def remove_handler(self, handler: Handler) -> int:
+        with self._lock:
+            before = len(self._handlers)
+            self._handlers = [h for h in self._handlers if h is not handler]
+            return before - len(self._handlers)
+
+    @property
+    def handlers(self) -> list[Handler]:
+        with self._lock:
+            return list(self._handlers)
+
+    @property
+    def handler_errors(self) -> list[tuple[str, BaseException]]:
+        """(handler name, exception) of every handler that raised instead of answering."""
+        with self._lock:
+            return list(self._handler_errors)
+
+    def _handlers_for(self, info: RequestInfo) -> list[Handler]:
+        with self._lock:
+            chosen = [h for h in self._handlers if h.matches(info)]
+            for handler in chosen:
+                handler.hits += 1
+            return chosen
+
+    def _handler_failed(self, handler: Handler, problem: BaseException) -> None:
+        with self._lock:
+            self._handler_errors.append((handler.name, problem))
 
     def _decide(self, info: RequestInfo) -> tuple[float, Action | None]:
         """Count the request; the total delay and the fault (if any) that the rules give it."""
