@@ -13,8 +13,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from screens.widgets import status_text, top_bar, wizard_app
+from screens.widgets import notify_inert, status_text, top_bar, wizard_app
 from wizard.executor import PlanOutcome, StepOutcome, StepStatus
+from wizard.inert_text import inert, inert_text
 from wizard.plans import ApiCall, Plan
 
 # What common AWS error codes mean, in words.
@@ -64,7 +65,7 @@ class ApplyScreen(Screen[None]):
         self.query_one("#undo", Button).display = False
         for plan in self.plans:
             for step in plan.steps:
-                self._lines[f"{plan.id}/{step.id}"] = Text(f"  waiting  {step.cli()}", style="dim")
+                self._lines[f"{plan.id}/{step.id}"] = inert_text(f"  waiting  {step.cli()}", style="dim")
         self._render_steps()
         self._run()
 
@@ -92,12 +93,12 @@ class ApplyScreen(Screen[None]):
         key = f"{message.plan.id}/{message.step.id}"
         outcome = message.outcome
         if outcome is None:
-            self._lines[key] = Text(f"  running  {message.step.cli()}", style="bold")
+            self._lines[key] = inert_text(f"  running  {message.step.cli()}", style="bold")
         elif outcome.status is StepStatus.DONE:
-            self._lines[key] = Text(f"     done  {message.step.cli()}", style="green")
+            self._lines[key] = inert_text(f"     done  {message.step.cli()}", style="green")
         else:
             why = ERROR_EXPLANATIONS.get(outcome.error_code or "", "")
-            self._lines[key] = Text(
+            self._lines[key] = inert_text(
                 f"   FAILED  {message.step.cli()}\n           {outcome.error_code}: {outcome.message}"
                 + (f"\n           ({why})" if why else ""),
                 style="bold red",
@@ -109,14 +110,15 @@ class ApplyScreen(Screen[None]):
         session = wizard_app(self).session
         assert session is not None
         for notice in session.take_notices():
-            self.notify(notice, severity="warning", timeout=15)
+            notify_inert(self, notice, severity="warning", timeout=15)
         result = Text()
         failed = [o for o in outcomes if not o.ok]
         if failed:
             outcome = failed[0]
             ran = len(outcome.ran)
             result.append(
-                f"Stopped at a failed step: {ran} step(s) of {outcome.plan.title} ran before it.\n", style="bold red"
+                inert(f"Stopped at a failed step: {ran} step(s) of {outcome.plan.title} ran before it.\n"),
+                style="bold red",
             )
             if ran and outcome.plan.undo:
                 self.query_one("#undo", Button).display = True
@@ -137,7 +139,7 @@ class ApplyScreen(Screen[None]):
 
     def _crashed(self, error: Exception) -> None:
         self.query_one("#result", Static).update(
-            Text(f"The fix stopped: {type(error).__name__}: {error}", style="bold red")
+            inert_text(f"The fix stopped: {type(error).__name__}: {error}", style="bold red")
         )
         self.query_one("#back", Button).disabled = False
 

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from wizard.inert_text import inert
 from wizard.plans import Plan, Risk
 
 RISK_STYLES = {Risk.SAFE: "green", Risk.DISRUPTIVE: "yellow", Risk.IRREVERSIBLE: "bold red"}
@@ -32,11 +33,11 @@ class ConfirmScreen(ModalScreen[bool]):
         listing = Text()
         for plan in self.plans:
             for item in plan.affected:
-                listing.append(f"Affected: {item}\n", style="yellow")
+                listing.append(inert(f"Affected: {item}\n"), style="yellow")
         for number, step in enumerate(calls, 1):
             listing.append(f"{number:>2}. ", style="bold")
             listing.append(f"[{step.risk.value}] ", style=RISK_STYLES[step.risk])
-            listing.append(f"{step.cli()}\n")
+            listing.append(inert(f"{step.cli()}\n"))
         with Vertical(id="confirm-dialog"):
             yield Static(f"Make these {len(calls)} call(s) in account {self.account_id}?", classes="title")
             with VerticalScroll(id="confirm-calls"):
