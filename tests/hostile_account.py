@@ -39,9 +39,11 @@ SECURITY_CONTACT = '=HYPERLINK("http://evil","x")'
 WAIVER_REASON = "legacy [/] box [bold]\x1b[2J\x07 =cmd|' /C calc'!A0"
 WAIVER_OWNER = "@ops [red]team[/]"
 
-# What a terminal obeys or a reader is fooled by: C0 but newline and tab, DEL, C1 (category Cc), and the
-# bidi embeddings, overrides and isolates. Written independently of wizard.inert_text, as an oracle.
+# What a terminal obeys or a reader is fooled by: C0 but newline and tab, DEL, C1 (category Cc), the line and
+# paragraph separators (Zl, Zp), and the bidi embeddings, overrides and isolates. Written independently of
+# wizard.inert_text, as an oracle.
 _LAYOUT = "\n\t"
+_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 _BIDI_CONTROLS = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
 
 
@@ -50,7 +52,8 @@ def raw_controls(text: str) -> list[str]:
     return [
         ch
         for ch in text
-        if (unicodedata.category(ch) == "Cc" and ch not in _LAYOUT) or unicodedata.bidirectional(ch) in _BIDI_CONTROLS
+        if (unicodedata.category(ch) in _CONTROL_CATEGORIES and ch not in _LAYOUT)
+        or unicodedata.bidirectional(ch) in _BIDI_CONTROLS
     ]
 
 
