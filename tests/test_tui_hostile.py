@@ -109,3 +109,18 @@ async def test_audit_log_screen_shows_a_hostile_waiver_reason_as_text(endpoint: 
         assert shown.startswith(visible("waived: " + WAIVER_REASON)[:40]) and raw_controls(shown) == []
         rendered = drawn(table)
         assert raw_controls(rendered) == [] and "legacy [/] box [bold]\\x1b[2J\\x07" in rendered
+
+
+async def test_a_toast_quoting_aws_is_shown_as_text() -> None:
+    from textual.app import App
+    from textual.widgets._toast import Toast
+
+    from screens.widgets import notify_inert
+
+    message = "Waivers not read: [/] in [bold]reason\x1b]0;pwned\x07"
+    app: App[None] = App()
+    async with app.run_test(size=(120, 20), notifications=True) as pilot:
+        notify_inert(app.screen, message, severity="warning")  # plain notify would raise MarkupError on "[/]"
+        await pilot.pause()
+        shown = str(app.screen.query_one(Toast).render())  # the toast's content (headless, it is laid out later)
+        assert shown == visible(message)
