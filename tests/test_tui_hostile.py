@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.app import App
 from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets._toast import Toast  # not exported; the toast is where notify's message is drawn
 
 from screens.confirm import ConfirmScreen
 from screens.log_view import LogScreen
+from screens.widgets import notify_inert
 from tests.hostile_account import (
     FILTER_NAME,
     INTERFACE_DESCRIPTION,
@@ -112,11 +115,6 @@ async def test_audit_log_screen_shows_a_hostile_waiver_reason_as_text(endpoint: 
 
 
 async def test_a_toast_quoting_aws_is_shown_as_text() -> None:
-    from textual.app import App
-    from textual.widgets._toast import Toast
-
-    from screens.widgets import notify_inert
-
     message = "Waivers not read: [/] in [bold]reason\x1b]0;pwned\x07"
     app: App[None] = App()
     async with app.run_test(size=(120, 20), notifications=True) as pilot:
