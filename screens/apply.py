@@ -19,8 +19,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from screens.widgets import status_text, top_bar, wizard_app
+from screens.widgets import notify_inert, status_text, top_bar, wizard_app
 from wizard.executor import StepStatus
+from wizard.inert_text import inert, inert_text
 from wizard.plans import Plan
 
 # What common AWS error codes mean, in words.
@@ -72,7 +73,7 @@ class ApplyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield from top_bar()
-        yield Static(Text(f"Applying: {self.heading}…"), classes="title", id="apply-title")
+        yield Static(inert_text(f"Applying: {self.heading}…"), classes="title", id="apply-title")
         yield Static(id="apply-progress")
         with VerticalScroll():
             yield Static(id="steps")
@@ -95,7 +96,7 @@ class ApplyScreen(Screen[None]):
 
     def _wait_lines(self, plan: Plan) -> None:
         for step in plan.steps:
-            self._lines[f"{plan.id}/{step.id}"] = Text(f"  waiting  {step.cli()}", style="dim")
+            self._lines[f"{plan.id}/{step.id}"] = inert_text(f"  waiting  {step.cli()}", style="dim")
 
     def _render_steps(self) -> None:
         text = Text()
@@ -145,16 +146,16 @@ class ApplyScreen(Screen[None]):
     def _progressed(self, message: Progress) -> None:
         event = message.event
         if event.kind == "plan-start":
-            self._progress = Text(f"Plan {event.number} of {event.total}: {event.plan.title}")
+            self._progress = inert_text(f"Plan {event.number} of {event.total}: {event.plan.title}")
         elif event.kind == "replanned":
             self._wait_lines(event.plan)
         elif event.kind in ("step-start", "step-done"):
             self._step_line(event)
             done = sum(1 for line in self._lines.values() if not line.plain.lstrip().startswith(("waiting", "running")))
             self._progress = Text(f"Plan {event.number} of {event.total}, call {done} of {len(self._lines)}: ")
-            self._progress.append(event.step.cli(), style="bold")
+            self._progress.append(inert(event.step.cli()), style="bold")
         elif event.kind == "verify-start":
-            self._progress = Text("Checking the controls again: " + event.message)
+            self._progress = inert_text("Checking the controls again: " + event.message)
         self.query_one("#apply-progress", Static).update(self._progress)
         self._render_steps()
 
@@ -162,13 +163,13 @@ class ApplyScreen(Screen[None]):
         key = f"{event.plan.id}/{event.step.id}"
         outcome = event.outcome
         if outcome is None:
-            self._lines[key] = Text(f"  running  {event.step.cli()}", style="bold")
+            self._lines[key] = inert_text(f"  running  {event.step.cli()}", style="bold")
         elif outcome.status is StepStatus.DONE:
-            self._lines[key] = Text(f"     done  {event.step.cli()}", style="green")
+            self._lines[key] = inert_text(f"     done  {event.step.cli()}", style="green")
         else:
             why = ERROR_EXPLANATIONS.get(outcome.error_code or "", "")
-            line = Text(f"   FAILED  {event.step.cli()}\n", style="bold red")
-            line.append(f"           {outcome.error_code}: {outcome.message}")
+            line = inert_text(f"   FAILED  {event.step.cli()}\n", style="bold red")
+            line.append(inert(f"           {outcome.error_code}: {outcome.message}"))
             if why:
                 line.append(f"\n           ({why})")
             self._lines[key] = line
@@ -178,20 +179,20 @@ class ApplyScreen(Screen[None]):
         session = wizard_app(self).session
         assert session is not None
         for notice in session.take_notices():
-            self.notify(notice, severity="warning", timeout=15, markup=False)
+            notify_inert(self, notice, severity="warning", timeout=15)
         result = Text()
         failed = report.failed
         if failed:
             outcome = failed[0].outcome
             result.append(f"Stopped at a failed step: {len(outcome.ran)} step(s) of ", style="bold red")
-            result.append(failed[0].plan.title, style="bold red")
+            result.append(inert(failed[0].plan.title), style="bold red")
             result.append(" ran before it.\n", style="bold red")
             if outcome.ran and failed[0].plan.undo:
                 self.query_one("#undo", Button).display = True
         else:
             result.append("Every call succeeded.\n", style="bold green")
         for skipped in (r for r in report.results if r.reason):
-            result.append(f"{skipped.plan.title}: {skipped.reason}\n", style="yellow")
+            result.append(inert(f"{skipped.plan.title}: {skipped.reason}\n"), style="yellow")
         for control_id in dict.fromkeys(c for plan in self.plans for c in plan.control_ids):
             status = session.status(control_id)
             if status is not None:
@@ -200,9 +201,9 @@ class ApplyScreen(Screen[None]):
                 result.append("\n")
         for item in report.not_planned:
             if any(item.control_id in plan.control_ids for plan in self.plans):
-                result.append(f"{item.control_id}: {item.reason}\n", style="yellow")
+                result.append(inert(f"{item.control_id}: {item.reason}\n"), style="yellow")
         self.query_one("#result", Static).update(result)
-        self.query_one("#apply-title", Static).update(Text(f"{self.heading}: done"))
+        self.query_one("#apply-title", Static).update(inert_text(f"{self.heading}: done"))
         self.query_one("#apply-progress", Static).update("")
         back = self.query_one("#back", Button)
         back.disabled = False
@@ -210,7 +211,7 @@ class ApplyScreen(Screen[None]):
 
     def _crashed(self, error: Exception) -> None:
         self.query_one("#result", Static).update(
-            Text(f"The fix stopped: {type(error).__name__}: {error}", style="bold red")
+            inert_text(f"The fix stopped: {type(error).__name__}: {error}", style="bold red")
         )
         self.query_one("#back", Button).disabled = False
 

@@ -13,8 +13,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from screens.widgets import top_bar, wizard_app
+from screens.widgets import notify_inert, top_bar, wizard_app
 from wizard.audit import AuditCancelled, AuditProgress
+from wizard.inert_text import inert_text
 
 
 class AuditScreen(Screen[None]):
@@ -69,7 +70,7 @@ class AuditScreen(Screen[None]):
             self.query_one("#read-label", Static).update(
                 f"Reading the account: {step.done}/{step.total} reads, {len(self._regions_done)} region(s) started"
             )
-            self.query_one("#audit-detail", Static).update(f"last: {step.label}")
+            self.query_one("#audit-detail", Static).update(inert_text(f"last: {step.label}"))
         else:
             section = step.label.split(".", 1)[0]
             self.query_one("#check-label", Static).update(
@@ -85,7 +86,9 @@ class AuditScreen(Screen[None]):
         self.app.pop_screen()
 
     def _failed(self, error: Exception) -> None:
-        self.query_one("#audit-detail", Static).update(f"The audit stopped: {type(error).__name__}: {error}")
+        self.query_one("#audit-detail", Static).update(
+            inert_text(f"The audit stopped: {type(error).__name__}: {error}")
+        )
 
     def _finished(self) -> None:
         from screens.overview import OverviewScreen
@@ -95,7 +98,7 @@ class AuditScreen(Screen[None]):
             try:
                 app.session.refresh_waivers()
             except Exception as error:  # a damaged waiver file is reported, the audit stands
-                self.notify(f"Waivers not read: {error}", severity="warning")
+                notify_inert(self, f"Waivers not read: {error}", severity="warning")
         if isinstance(app.screen_stack[-2] if len(app.screen_stack) > 1 else None, OverviewScreen):
             app.pop_screen()
             overview = app.screen

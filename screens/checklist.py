@@ -12,7 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from screens.widgets import status_text, top_bar, wizard_app
+from screens.widgets import notify_inert, status_text, top_bar, wizard_app
+from wizard.inert_text import inert, inert_text
 
 
 class ChecklistScreen(Screen[None]):
@@ -87,7 +88,7 @@ class ChecklistScreen(Screen[None]):
                 text.append(f"   ⚠ {warning}\n", style="yellow")
             stand_in = self.run.sandbox_call(step)
             if stand_in is not None:
-                text.append(f"   sandbox: {stand_in.cli()}\n", style="magenta")
+                text.append(inert(f"   sandbox: {stand_in.cli()}\n"), style="magenta")
         self.query_one("#checklist-steps", Static).update(text)
 
     @on(Button.Pressed, "#step-done")
@@ -109,7 +110,7 @@ class ChecklistScreen(Screen[None]):
         try:
             verification = self.run.verify()
         except Exception as error:
-            self.app.call_from_thread(self._said, Text(f"Could not verify: {error}", style="red"))
+            self.app.call_from_thread(self._said, inert_text(f"Could not verify: {error}", style="red"))
             return
         self.app.call_from_thread(self._verified, verification)
 
@@ -122,9 +123,9 @@ class ChecklistScreen(Screen[None]):
         session.current[self.control_id] = verification.finding
         text = Text("\n")
         text.append_text(status_text(verification.finding.status))
-        text.append(f"  {verification.message}\n")
+        text.append(inert(f"  {verification.message}\n"))
         for resource in verification.open_resources[:20]:
-            text.append(f"   • {resource.id} ({resource.region}): {resource.reason}\n")
+            text.append(inert(f"   • {resource.id} ({resource.region}): {resource.reason}\n"))
         if verification.complete:
             text.append("Checklist complete.\n", style="bold green")
         self._said(text)
@@ -144,10 +145,10 @@ class ChecklistScreen(Screen[None]):
         try:
             self.run.attest(name, statement)
         except UsageError as error:
-            self.notify(str(error), severity="error")
+            notify_inert(self, str(error), severity="error")
             return
         self.query_one("#attest", Button).disabled = True
-        self._said(Text(f"\n{self.run.verification.message}\nChecklist complete.", style="bold green"))
+        self._said(inert_text(f"\n{self.run.verification.message}\nChecklist complete.", style="bold green"))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from actions.confirm_rule import RISK_ORDER, required_typing, typed_matches
+from wizard.inert_text import inert, inert_text
 from wizard.plans import Plan, Risk
 
 RISK_STYLES = {Risk.SAFE: "green", Risk.DISRUPTIVE: "yellow", Risk.IRREVERSIBLE: "bold red"}
@@ -35,14 +36,14 @@ class ConfirmScreen(ModalScreen[bool]):
         listing = Text()
         for plan in self.plans:
             for item in plan.affected:
-                listing.append(f"Affected: {item}\n", style="yellow")
+                listing.append(inert(f"Affected: {item}\n"), style="yellow")
         for number, step in enumerate(calls, 1):
             listing.append(f"{number:>2}. ", style="bold")
             listing.append(f"[{step.risk.value}] ", style=RISK_STYLES[step.risk])
-            listing.append(f"{step.cli()}\n")
+            listing.append(inert(f"{step.cli()}\n"))
         with Vertical(id="confirm-dialog"):
             if self.intro:
-                yield Static(Text(self.intro), classes="error")
+                yield Static(inert_text(self.intro), classes="error")
             yield Static(f"Make these {len(calls)} call(s) in account {self.account_id}?", classes="title")
             with VerticalScroll(id="confirm-calls"):
                 yield Static(listing)

@@ -16,9 +16,10 @@ from textual.validation import Function
 from textual.widgets import Button, Footer, Header, Input, Label, Markdown, Static, TabbedContent, TabPane
 
 from screens.session import ControlFix
-from screens.widgets import status_text, top_bar, wizard_app
+from screens.widgets import notify_inert, status_text, top_bar, wizard_app
 from wizard.catalog import load_catalog
 from wizard.findings import Finding, Status
+from wizard.inert_text import inert, inert_text
 from wizard.plans import Plan
 
 # Answers a plan may need before it can be built (Plan.needs): (option field, label, validator).
@@ -38,6 +39,7 @@ def _valid_email(value: str) -> bool:
 
 
 def plan_commands(plans: list[Plan]) -> str:
+    """The plans as commented `aws` commands, inert: purposes and parameters name AWS resources."""
     lines: list[str] = []
     for plan in plans:
         lines.append(f"# {', '.join(plan.control_ids)}: {plan.title} (risk: {plan.risk.value})")
@@ -45,7 +47,7 @@ def plan_commands(plans: list[Plan]) -> str:
             lines.append(f"# {step.purpose} [{step.risk.value}]")
             lines.append(step.cli())
         lines.append("")
-    return "\n".join(lines)
+    return inert("\n".join(lines))
 
 
 class ControlScreen(Screen[None]):
@@ -124,7 +126,7 @@ class ControlScreen(Screen[None]):
             try:
                 session.visit(self.control.id)
             except Exception as error:  # progress is a convenience: never in the way of the fix
-                self.notify(f"Progress not saved: {error}", severity="warning")
+                notify_inert(self, f"Progress not saved: {error}", severity="warning")
         self.query_one("#fix-input", Input).display = False
         self.query_one("#input-label", Label).display = False
         self._prepare()
@@ -149,8 +151,14 @@ class ControlScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show, fix)
 
-    def _say(self, text: str) -> None:
-        self.query_one("#fix-status", Static).update(text)
+    def _say(self, message: str, details: Text | None = None) -> None:
+        """The fix tab's status: `message` (which may quote AWS, e.g. a summary or an error) and the plan's
+        Affected and Note lines, built as Text so that nothing in either is read as markup."""
+        status = inert_text(message)
+        if details:
+            status.append("\n")
+            status.append_text(details)
+        self.query_one("#fix-status", Static).update(status)
 
     def _show(self, fix: ControlFix) -> None:
         self.fix = fix
@@ -160,20 +168,39 @@ class ControlScreen(Screen[None]):
 
     def _show_evidence(self, finding: Finding) -> None:
         lines = Text()
-        lines.append(f"{finding.status.value}: {finding.summary}\n\n", style="bold")
+        lines.append(inert(f"{finding.status.value}: {finding.summary}\n\n"), style="bold")
         for resource in finding.resources:
             lines.append_text(status_text(resource.status))
-            lines.append(f"  {resource.id} ({resource.region}): {resource.reason}\n")
+            lines.append(inert(f"  {resource.id} ({resource.region}): {resource.reason}\n"))
         for evidence in finding.evidence:
-            lines.append(f"\n{evidence.operation} in {evidence.region}\n", style="bold cyan")
-            lines.append(f"$ {evidence.cli}\n", style="green")
-            lines.append(json.dumps(evidence.response, indent=2, default=str)[:4000] + "\n")
+            lines.append(inert(f"\n{evidence.operation} in {evidence.region}\n"), style="bold cyan")
+            lines.append(inert(f"$ {evidence.cli}\n"), style="green")
+            lines.append(inert(json.dumps(evidence.response, indent=2, default=str)[:4000] + "\n"))
         self.query_one("#evidence", Static).update(lines)
+
+    def _status_message(self, fix: ControlFix) -> str:
+        finding = fix.finding
+        if finding.status is Status.PASS:
+            return "This control passes. Nothing to do."
+        if self.control.fix != "auto" and self.has_checklist:
+            return (
+                f"{finding.status.value}: {finding.summary}\nNo API can fix this control: open its checklist"
+                " (c) for the console steps; its check or your attestation completes it."
+            )
+        if self.control.fix != "auto":
+            return (
+                f"No API can fix this control: it is {self.control.fix}. The benchmark's steps are under "
+                "'Why'; press v to verify once done."
+            )
+        if fix.plans:
+            calls = sum(len(p.steps) for p in fix.plans)
+            return f"{finding.status.value}: {finding.summary}\nThe fix makes {calls} call(s). Review them, then Apply."
+        reasons = "; ".join(p.refused or "" for p in fix.refused) or "nothing can be planned right now"
+        return f"{finding.status.value}: {finding.summary}\nNo plan: {reasons}"
 
     def _show_plan(self) -> None:
         fix = self.fix
         assert fix is not None
-        apply_button = self.query_one("#apply", Button)
         plan_view = self.query_one("#plan-view", Static)
         needed = [field for plan in fix.refused for field in NEEDED_INPUTS if field[0] in plan.needs]
         field_input = self.query_one("#fix-input", Input)
@@ -183,45 +210,23 @@ class ControlScreen(Screen[None]):
         if needed:
             self.query_one("#input-label", Label).update(needed[0][1] + " (Enter to use it)")
             field_input.focus()
-        if fix.finding.status is Status.PASS:
-            self._say("This control passes. Nothing to do.")
-        elif self.control.fix != "auto" and self.has_checklist:
-            self._say(
-                f"{fix.finding.status.value}: {fix.finding.summary}\nNo API can fix this control: open its checklist"
-                " (c) for the console steps; its check or your attestation completes it."
-            )
-        elif self.control.fix != "auto":
-            self._say(
-                f"No API can fix this control: it is {self.control.fix}. The benchmark's steps are under "
-                "'Why'; press v to verify once done."
-            )
-        elif fix.plans:
-            calls = sum(len(p.steps) for p in fix.plans)
-            self._say(
-                f"{fix.finding.status.value}: {fix.finding.summary}\nThe fix makes {calls} call(s). "
-                "Review them, then Apply."
-            )
-        else:
-            reasons = "; ".join(p.refused or "" for p in fix.refused) or "nothing can be planned right now"
-            self._say(f"{fix.finding.status.value}: {fix.finding.summary}\nNo plan: {reasons}")
-        apply_button.disabled = not fix.plans
+        self.query_one("#apply", Button).disabled = not fix.plans
+        details = Text()
         if not fix.plans:
             self.preview = ""
             plan_view.update("")
         elif self.show_json:
-            self.preview = json.dumps([p.to_dict() for p in fix.plans], indent=2)
+            self.preview = json.dumps([p.to_dict() for p in fix.plans], indent=2)  # ASCII: escapes every control
             plan_view.update(Syntax(self.preview, "json", word_wrap=True, background_color="default"))
         else:
-            extras = Text()
             for plan in fix.plans:
                 for item in plan.affected:
-                    extras.append(f"Affected: {item}\n", style="yellow")
+                    details.append(inert(f"Affected: {item}\n"), style="yellow")
                 for note in plan.notes:
-                    extras.append(f"Note: {note}\n", style="cyan")
+                    details.append(inert(f"Note: {note}\n"), style="cyan")
             self.preview = plan_commands(fix.plans)
             plan_view.update(Syntax(self.preview, "bash", word_wrap=True, background_color="default"))
-            if extras:
-                self._say(str(self.query_one("#fix-status", Static).render()) + "\n" + extras.plain)
+        self._say(self._status_message(fix), details)
 
     @on(Input.Submitted, "#fix-input")
     def _input_given(self, event: Input.Submitted) -> None:

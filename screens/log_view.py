@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from screens.widgets import top_bar, wizard_app
+from wizard.inert_text import inert_text
 
 
 class LogScreen(Screen[None]):
@@ -50,11 +51,11 @@ class LogScreen(Screen[None]):
         self.app.call_from_thread(self._show, f"{log.path}: {report.headline()}", rows)
 
     def _show(self, headline: str, rows: list[tuple[str, ...]]) -> None:
-        self.query_one("#log-status", Static).update(headline)
+        self.query_one("#log-status", Static).update(inert_text(headline))
         table = self.query_one("#log-records", DataTable)
         table.clear()
-        for row in rows:
-            table.add_row(*row)
+        for row in rows:  # a str cell would be parsed as markup: a waiver reason with "[/]" crashed the table
+            table.add_row(*(inert_text(cell, one_line=True) for cell in row))
         if rows:
             table.move_cursor(row=len(rows) - 1)
 

@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Header, Static
 
 from screens.widgets import status_text, top_bar, wizard_app
 from wizard.catalog import load_catalog
+from wizard.inert_text import inert_text
 
 
 class SummaryScreen(Screen[None]):
@@ -81,7 +82,7 @@ class SummaryScreen(Screen[None]):
         self.app.call_from_thread(self._said, f"Report written to {target}")
 
     def _said(self, text: str) -> None:
-        self.query_one("#export-status", Static).update(text)
+        self.query_one("#export-status", Static).update(inert_text(text))
 
     def action_back(self) -> None:
         self.app.pop_screen()

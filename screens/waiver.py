@@ -9,7 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from screens.widgets import wizard_app
+from screens.widgets import notify_inert, wizard_app
+from wizard.inert_text import inert_text
 
 
 class WaiverScreen(ModalScreen[str | None]):
@@ -54,10 +55,10 @@ class WaiverScreen(ModalScreen[str | None]):
                 session.audit_log(), self.control_id, reason=reason, owner=owner, expires=expiry
             )
         except WaiverError as problem:
-            error.update(str(problem))
+            error.update(inert_text(problem))
             return
         for notice in session.take_notices():
-            self.app.notify(notice, severity="warning", timeout=15)
+            notify_inert(self, notice, severity="warning", timeout=15)
         session.waivers[self.control_id] = waiver.marker(utc_today())
         self.dismiss(reason)
 

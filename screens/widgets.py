@@ -1,4 +1,4 @@
-"""Small widgets the screens share: the sandbox banner, status badges, the account line."""
+"""Small widgets the screens share: the sandbox banner, status badges, the account line, plain toasts."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import Static
 
 from wizard.findings import Status
+from wizard.inert_text import inert, inert_text
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
@@ -32,6 +34,14 @@ def status_text(status: Status | None) -> Text:
 
 def wizard_app(widget: Widget) -> WizardApp:
     return cast("WizardApp", widget.app)
+
+
+def notify_inert(
+    widget: Widget, message: str, *, severity: SeverityLevel = "information", timeout: float | None = None
+) -> None:
+    """A toast whose words may come from AWS or a person (an error, a notice): `notify` parses markup unless
+    told not to, and would pass control characters to the terminal."""
+    widget.notify(inert(message), severity=severity, timeout=timeout, markup=False)
 
 
 class SandboxBanner(Static):
@@ -58,8 +68,10 @@ class AccountLine(Static):
         connection = session.connection
         alias = f" ({connection.alias})" if connection.alias else ""
         self.update(
-            f"Account {connection.identity.account_id}{alias} · {connection.identity.arn} · "
-            f"{len(connection.regions)} region(s)"
+            inert_text(
+                f"Account {connection.identity.account_id}{alias} · {connection.identity.arn} · "
+                f"{len(connection.regions)} region(s)"
+            )
         )
 
 

@@ -18,7 +18,8 @@ def stderr_progress(controls: int, regions: list[str]) -> Iterator[ProgressCallb
         yield None
         return
     console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    # The labels name regions as given on the command line: shown as they are, never read as markup.
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         reads = bar.add_task(f"Reading {len(regions)} region(s)", total=None)
         checks = bar.add_task(f"Checking {controls} controls", total=controls, visible=False)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from wizard import __version__
 from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
+from wizard.inert_text import inert
 
 if TYPE_CHECKING:
     from wizard.audit import AuditResult
@@ -186,7 +187,7 @@ def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str
             with AuditLog.open(identity.account_id, identity.arn, log_path) as log:
                 book.expire_due(log, audit_day(result))
         except WizardError as error:  # the audit's verdicts stand; the log entry waits for the next run
-            sys.stderr.write(f"{PROG}: could not record the expired waivers in the audit log: {error}\n")
+            sys.stderr.write(f"{PROG}: could not record the expired waivers in the audit log: {inert(error)}\n")
     return book.waivers
 
 
@@ -269,8 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = COMMANDS.get(args.command, _not_yet) if args.command else run_tui_command
     try:
         return command(args)
-    except WizardError as error:
-        sys.stderr.write(f"{PROG}: {error}\n")
+    except WizardError as error:  # its message may quote AWS or the input: shown inert
+        sys.stderr.write(f"{PROG}: {inert(error)}\n")
         return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: cancelled. No changes were made.\n")
@@ -278,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: one line, and the trace only when asked for
         if os.environ.get("CIS_WIZARD_DEBUG"):
             traceback.print_exc()
-        sys.stderr.write(f"{PROG}: unexpected error: {type(error).__name__}: {error}\n")
+        sys.stderr.write(f"{PROG}: unexpected error: {type(error).__name__}: {inert(error)}\n")
         return EXIT_UNEXPECTED
 
 

@@ -6,7 +6,8 @@ The same state as the TUI: the steps done, attestations and waivers are kept per
 log (`actions.checklists.ChecklistRun`, `wizard.waivers.WaiverBook`), so either picks up where the other
 stopped. Choices are numbered lists (type the number, then Enter): they read well on a screen reader and
 need no arrow keys on a serial line. Nothing here changes AWS; what it records (steps done, verifications,
-attestations, waivers) goes to the audit log.
+attestations, waivers) goes to the audit log. Findings, waivers and names are printed inert
+(`wizard.inert_text`): as rich Text, with control characters shown.
 
 Exit codes: 0 the checklist is complete (by check or attestation), or the control passes, or a waiver was
 recorded; 3 stopped with the control still unresolved; 2 bad usage or no terminal; 130 Ctrl-C.
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
+from wizard.inert_text import inert, inert_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -201,12 +203,10 @@ class PlainChecklist:
     def _attest(self) -> int | None:
         """Ask for the name and statement; record the attestation (exit 0), or None if the person declines."""
         assert self.run is not None and self.checklist is not None
-        from rich.text import Text
-
         completion = self.checklist.completion
         s = self.session
         self.console.print(
-            Text(
+            inert_text(
                 "Attest: your name and statement go in the audit log with the time and your AWS identity "
                 f"({s.log.caller_arn}).",
                 style="bold",
@@ -220,7 +220,7 @@ class PlainChecklist:
         statement = self.prompts.text(
             "Statement:", default=completion.statement or "", validate=_not_blank("A statement")
         )
-        if not self.prompts.confirm(f"Record this attestation by {name} in the audit log?", default=False):
+        if not self.prompts.confirm(f"Record this attestation by {inert(name)} in the audit log?", default=False):
             self.console.print("Not recorded.")
             return None
         self.run.attest(name, statement)
@@ -229,8 +229,6 @@ class PlainChecklist:
         return self._complete(verification)
 
     def _waive(self, finding: Finding | None) -> int:
-        from rich.text import Text
-
         from wizard.session_progress import PASSING
         from wizard.waivers import default_expiry, latest_expiry, parse_expiry, utc_today
 
@@ -242,7 +240,7 @@ class PlainChecklist:
         if current is not None:
             state = "expired" if current.is_expired(day) else "in force"
             self.console.print(
-                Text(
+                inert_text(
                     f"The current waiver ({state}): {current.reason}; owner {current.owner}; "
                     f"expires {current.expires.isoformat()}. What you enter now replaces it.",
                     style="yellow",
@@ -363,7 +361,7 @@ class PlainChecklist:
         if call is not None:
             command = f"{call.cli()} --endpoint-url {self.session.ctx.endpoint_url}"
             self.console.print(Text.assemble(("Sandbox: ", "bold cyan"), f"{call.purpose}. Run:"))
-            self.console.print(Text(f"  {command}"), soft_wrap=True)
+            self.console.print(inert_text(f"  {command}"), soft_wrap=True)
 
     def _verify(self, label: str) -> Verification:
         assert self.run is not None
@@ -373,7 +371,7 @@ class PlainChecklist:
         if verification.can_attest:
             self.console.print("The check cannot confirm this: an attestation completes the checklist.")
         elif verification.attested is not None:
-            self.console.print(verification.message)
+            self.console.print(inert_text(verification.message))
         return verification
 
     def _show_finding(self, finding: Finding) -> None:
@@ -382,20 +380,21 @@ class PlainChecklist:
         from wizard.report import status_text
         from wizard.session_progress import PASSING
 
-        self.console.print(Text.assemble(f"{finding.control_id}: ", status_text(finding.status), " ", finding.summary))
+        self.console.print(
+            Text.assemble(f"{finding.control_id}: ", status_text(finding.status), " ", inert_text(finding.summary))
+        )
         shown = [r for r in finding.resources if r.status not in PASSING]
         for resource in shown[:SHOWN_RESOURCES]:
             where = f" ({resource.region})" if resource.region and resource.region != "global" else ""
-            self.console.print(Text(f"  - {resource.id}{where}: {resource.reason}"))
+            self.console.print(inert_text(f"  - {resource.id}{where}: {resource.reason}"))
         if len(shown) > SHOWN_RESOURCES:
             self.console.print(f"  ... and {len(shown) - SHOWN_RESOURCES} more (see `cis-wizard audit`).")
 
     def _panel(self, message: str, style: str) -> None:
         from rich import box
         from rich.panel import Panel
-        from rich.text import Text
 
-        self.console.print(Panel(Text(message), box=box.ASCII, border_style=style))
+        self.console.print(Panel(inert_text(message), box=box.ASCII, border_style=style))
 
 
 def _check_control(control_id: str, waive: bool) -> str:

@@ -2,6 +2,9 @@
 
 Waivers (`wizard.waivers`) are shown beside a control's status, never instead of it: a `waiver` object on the
 control in JSON, "FAIL (waived until 2027-01-31)" in the table; an expired one is flagged as expired.
+
+Summaries, resource names and reasons are AWS's words (`wizard.inert_text`): the table shows them inert, the
+CSV also keeps spreadsheets from running them as formulas; JSON escapes by itself.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from rich.text import Text
 from wizard.audit import AuditResult, ControlResult
 from wizard.catalog import load_catalog
 from wizard.findings import Status
+from wizard.inert_text import csv_cell, inert_text
 
 if TYPE_CHECKING:
     from wizard.waivers import Waiver
@@ -126,9 +130,9 @@ def render_csv(result: AuditResult) -> str:
         base = [c.id, c.title, c.section, c.level, c.scored, f.status.value, c.fix, f.summary]
         rows = f.resources or ()
         if not rows:
-            writer.writerow([*base, "", "", "", ""])
+            writer.writerow([csv_cell(cell) for cell in (*base, "", "", "", "")])
         for r in rows:
-            writer.writerow([*base, r.id, r.region, r.status.value, r.reason])
+            writer.writerow([csv_cell(cell) for cell in (*base, r.id, r.region, r.status.value, r.reason)])
     return out.getvalue()
 
 
@@ -210,7 +214,7 @@ def score_line(result: AuditResult) -> str:
 def render_table(result: AuditResult, waivers: Waivers | None = None) -> RenderableType:
     catalog = load_catalog()
     parts: list[RenderableType] = [
-        Text(
+        inert_text(
             f"{catalog.name} v{catalog.version} — account {result.identity.account_id} "
             f"({result.identity.arn}), regions: {', '.join(result.regions)}",
             style="bold",
@@ -236,7 +240,9 @@ def render_table(result: AuditResult, waivers: Waivers | None = None) -> Rendera
             c, f = item.control, item.finding
             title = c.title + ("" if c.scored else " (not scored)")
             waiver = (waivers or {}).get(c.id)
-            table.add_row(c.id, title, str(c.level), status_text(f.status, waiver, audit_day(result)), c.fix, f.summary)
+            status = status_text(f.status, waiver, audit_day(result))
+            # A str cell would be read as markup; an ERROR's summary quotes AWS's error message.
+            table.add_row(c.id, title, str(c.level), status, c.fix, inert_text(f.summary))
         parts.append(table)
     parts.append(Text(score_line(result), style="bold"))
     return Group(*parts)

@@ -26,6 +26,7 @@ from wizard.audit_log.records import Record
 from wizard.audit_log.report import build_report
 from wizard.audit_log.verify import VerifyReport, verify_log
 from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
+from wizard.inert_text import inert, inert_text
 
 Identify = Callable[[], str]  # the account id of the configured AWS credentials
 
@@ -84,15 +85,18 @@ def run_verify(args: argparse.Namespace, identify: Identify) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
-        sys.stdout.write("\n".join([report.headline(), *("  " + note for note in report.notes())]) + "\n")
+        lines = [report.headline(), *("  " + note for note in report.notes())]  # they may quote the file
+        sys.stdout.write(inert("\n".join(lines)) + "\n")
     return EXIT_OK if report.intact else EXIT_FAILED
 
 
 def _show_table(records: list[Record], results: dict[str, Record], path: Path) -> object:
+    """Every cell a Text made inert: reasons, names and errors in the log are AWS's or a person's words."""
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Audit log {path}", box=box.SIMPLE_HEAD, title_justify="left")
+    table = Table(title=inert_text(f"Audit log {path}"), box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Time (UTC)", no_wrap=True)
     table.add_column("Who")
@@ -100,17 +104,10 @@ def _show_table(records: list[Record], results: dict[str, Record], path: Path) -
     table.add_column("Control", no_wrap=True)
     table.add_column("Outcome")
     for record in records:
-        who = f"{_escape(record.who)} [dim]{_escape(record.caller.rsplit(':', 1)[-1])}[/dim]"
-        table.add_row(
-            str(record.seq), when(record), who, record.kind, record.control or "", _escape(outcome(record, results))
-        )
+        who = Text.assemble(inert_text(record.who), " ", inert_text(record.caller.rsplit(":", 1)[-1], "dim"))
+        cells = (str(record.seq), when(record), who, record.kind, record.control or "", outcome(record, results))
+        table.add_row(*(cell if isinstance(cell, Text) else inert_text(cell, one_line=True) for cell in cells))
     return table
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def run_show(args: argparse.Namespace, identify: Identify) -> int:
@@ -161,7 +158,7 @@ def run_export(args: argparse.Namespace, identify: Identify) -> int:
     )
     _write(render_report(report, args.format), args.output)
     if verification is not None and not verification.intact:
-        sys.stderr.write(f"cis-wizard: warning: {verification.headline()}\n")
+        sys.stderr.write(f"cis-wizard: warning: {inert(verification.headline())}\n")
     return EXIT_OK
 
 

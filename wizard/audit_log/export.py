@@ -9,6 +9,7 @@ from typing import Any
 from wizard.audit_log.query import call_name, error_text, outcome
 from wizard.audit_log.records import Kind, Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence, report_to_dict
+from wizard.inert_text import inert
 
 
 def render_report(report: AuditReport, fmt: str) -> str:
@@ -105,15 +106,22 @@ def other_sections(trail: ControlTrail) -> list[tuple[str, list[Record]]]:
 
 
 # -- Markdown ----------------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+# Log values are AWS's or a person's words: each is made inert first (control characters shown), then kept
+# from being read as Markdown: links, images, emphasis, headings, HTML, and entities (`&#x202e;` would bring
+# back the very character `inert` showed), or, in code, from closing its fence. A bare `https://` or `www.`
+# would still become a link in GitHub's Markdown (autolinks): escaping its `:` or `.` keeps it text.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|&~])")
+_MD_AUTOLINK = re.compile(r"(?<=\w):(?=//)|(?<=\bwww)\.", re.IGNORECASE)
 
 
 def md(text: Any) -> str:
-    """Text safe in Markdown prose and table cells (no markup, no HTML, one line)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Text safe in Markdown prose and table cells (no markup, no links, no HTML, one line)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(inert(text).split()))
+    return _MD_AUTOLINK.sub(r"\\\g<0>", escaped)
 
 
 def md_code(text: str, language: str = "", indent: str = "") -> list[str]:
+    text = inert(text)
     fence = "```"
     while fence in text:
         fence += "`"
@@ -121,7 +129,7 @@ def md_code(text: str, language: str = "", indent: str = "") -> list[str]:
 
 
 def md_inline_code(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(inert(text).split())
     ticks = "`"
     while ticks in text:
         ticks += "`"

@@ -1,4 +1,5 @@
-"""The HTML export: one self-contained page (inline CSS, no scripts, nothing fetched), every value escaped."""
+"""The HTML export: one self-contained page (inline CSS, no scripts, nothing fetched), every value escaped
+and inert (control characters shown, `wizard.inert_text`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from wizard.audit_log.export import (
 )
 from wizard.audit_log.records import Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence
+from wizard.inert_text import inert
 
 _CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1f24;
@@ -45,7 +47,7 @@ details summary { cursor: pointer; color: #0969da; }
 
 
 def _e(value: Any) -> str:
-    return escape(str(value), quote=True)
+    return escape(inert(value), quote=True)
 
 
 def _pre(value: Any) -> str:
