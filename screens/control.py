@@ -71,9 +71,7 @@ class ControlScreen(Screen[None]):
     LETTER_ACTIONS = frozenset({"apply", "skip", "next", "toggle_json", "verify", "checklist"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.LETTER_ACTIONS and self._input_visible():
-            return False
-        return True
+        return not (action in self.LETTER_ACTIONS and self._input_visible())
 
     def _input_visible(self) -> bool:
         try:

@@ -144,7 +144,7 @@ def test_a_new_trail_and_2_2_to_2_7_on_it(ctx) -> None:
     assert len(trails) == 1
     trail = trails[0]
     assert trail["LogFileValidationEnabled"] and trail.get("KmsKeyId") and trail.get("CloudWatchLogsLogGroupArn")
-    assert [p.id for p in run.selection.plans][0] == "cloudtrail"
+    assert next(p.id for p in run.selection.plans) == "cloudtrail"
 
 
 def test_2_4s_new_log_group_carries_the_3_x_filters(ctx) -> None:

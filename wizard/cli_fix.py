@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
+from wizard.inert_text import inert, inert_text
 
 _ALARM_EMAIL = "alarm_email"
 LOCK_WAIT_SECONDS = 30 * 60  # a second apply on the same account waits this long for the first one
@@ -173,7 +174,7 @@ def _say_not_planned(not_planned: list[Any], console: Any) -> None:
         return
     console.print(Text("Not fixed by this run (these controls stay failing):", style="bold yellow"))
     for item in not_planned:
-        console.print(Text.assemble(("  " + item.control_id, "yellow"), ": ", item.reason))
+        console.print(Text.assemble(("  " + item.control_id, "yellow"), ": ", inert_text(item.reason)))
 
 
 def run_plan_command(args: argparse.Namespace) -> int:
@@ -248,7 +249,8 @@ class _Terminal:
         from actions.workflow import Decision
         from wizard.plan_view import render_plan
 
-        self.console.print(f"The account changed since the plan for {', '.join(old.control_ids)} was made. Now:")
+        changed = f"The account changed since the plan for {', '.join(old.control_ids)} was made. Now:"
+        self.console.print(inert_text(changed))
         self.console.print(render_plan(new))
         if not self.yes:
             return _ask(new, self.account_id)
@@ -266,14 +268,14 @@ class _Terminal:
             failed = outcome.status is StepStatus.FAILED
             line = Text(f"{outcome.status.value:>8}  ", style="bold red" if failed else "green")
             line.append(f"[{', '.join(event.plan.control_ids)}] ", style="dim")
-            line.append(event.step.cli())
+            line.append(inert(event.step.cli()))
             if failed:
-                line.append(f"\n          {outcome.error_code}: {outcome.message}", style="red")
+                line.append(inert(f"\n          {outcome.error_code}: {outcome.message}"), style="red")
             self.console.print(line, highlight=False)
         elif event.kind == "replanned":
-            self.console.print(Text(f"Re-planned {event.plan.id}: {event.message}.", style="yellow"))
+            self.console.print(inert_text(f"Re-planned {event.plan.id}: {event.message}.", style="yellow"))
         elif event.kind == "plan-done" and event.result is not None and event.result.reason:
-            self.console.print(Text(f"{event.result.plan.id}: {event.result.reason}.", style="yellow"))
+            self.console.print(inert_text(f"{event.result.plan.id}: {event.result.reason}.", style="yellow"))
 
 
 def _report(report: Any, console: Any) -> None:
@@ -289,13 +291,15 @@ def _report(report: Any, console: Any) -> None:
         if outcome.ran and result.plan.undo:
             console.print("To undo what ran, these calls put things back (those of the steps that ran):")
             for step in result.plan.undo:
-                console.print(Text(f"  {step.cli()}"), highlight=False)
+                console.print(inert_text(f"  {step.cli()}"), highlight=False)
     if report.verify is not None:
         for checked in report.verify.results:
             finding = checked.finding
             style = "green" if finding.status is Status.PASS else "red"
             console.print(
-                Text.assemble(f"{checked.control.id}: ", (finding.status.value, style), f" {finding.summary}")
+                Text.assemble(
+                    f"{checked.control.id}: ", (finding.status.value, style), " ", inert_text(finding.summary)
+                )
             )
     _say_not_planned(report.not_planned, console)
 
@@ -325,7 +329,11 @@ def run_apply_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     log_path = Path(args.log) if args.log else default_log_path(account)
     driver = session_answers(args).driver
-    with apply_lock(log_path, account, wait=LOCK_WAIT_SECONDS, waiting=lambda m: console.print(m, style="yellow")):
+
+    def waiting(message: str) -> None:
+        console.print(inert_text(message, style="yellow"))
+
+    with apply_lock(log_path, account, wait=LOCK_WAIT_SECONDS, waiting=waiting):
         selection = _prepare(target, ask=interactive and not args.yes)
         if not selection.plans:
             not_planned = selection.not_planned(selection.draft)

@@ -19,6 +19,7 @@ from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from wizard.iam_actions import UnknownIamAction, iam_actions_for
+from wizard.inert_text import bash_ansi_c, has_unsafe
 from wizard.model_loader import share_models
 
 # The CLI names a few services differently from botocore.
@@ -116,10 +117,16 @@ def shell_quote(token: str, references: Mapping[str, str] | None = None) -> str:
     """Quote one token for bash: everything is literal, except the markers in `references` (placed by a plan
     for values known only after an earlier step), which become "${name}". Nothing else is ever expanded."""
     if not references:
-        return shlex.quote(token)
+        return _literal(token)
     pattern = re.compile("(" + "|".join(re.escape(marker) for marker in references) + ")")
     parts = [part for part in pattern.split(token) if part]
-    return "".join(f'"${{{references[part]}}}"' if part in references else shlex.quote(part) for part in parts)
+    return "".join(f'"${{{references[part]}}}"' if part in references else _literal(part) for part in parts)
+
+
+def _literal(text: str) -> str:
+    """A bash word that is exactly `text`: single-quoted, or $'...' when it holds control characters (so the
+    script shows them as escapes instead of holding raw terminal bytes)."""
+    return bash_ansi_c(text) if has_unsafe(text) else shlex.quote(text)
 
 
 def render_cli(

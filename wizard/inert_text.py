@@ -60,3 +60,23 @@ def csv_cell(value: object) -> str:
     if text.startswith("\t") or text.lstrip(_LEADING_BLANKS).startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def has_unsafe(value: str) -> bool:
+    """Whether `value` holds a character `inert` would escape on one line (what a shell literal must spell)."""
+    return _UNSAFE_IN_A_LINE.search(value) is not None
+
+
+def bash_ansi_c(value: str) -> str:
+    """`value` as a bash $'...' literal: every control or invisible character as an escape, so a script holds
+    no raw terminal escape and bash still passes the exact value."""
+
+    def escape(char: str) -> str:
+        if char in "\\'":
+            return "\\" + char
+        if _UNSAFE_IN_A_LINE.match(char):
+            code = ord(char)
+            return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+        return char
+
+    return "$'" + "".join(escape(char) for char in value) + "'"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from wizard import __version__
 from wizard.cli_render import shell_quote
+from wizard.inert_text import inert
 from wizard.plans import ApiCall, Plan, Ref
 
 
@@ -24,8 +25,9 @@ def _jmespath(path: str) -> str:
 
 
 def _comment(text: str) -> str:
-    """One line of a bash comment: text from AWS stays inside it (no newline can end the comment)."""
-    return " ".join(text.split())
+    """One line of a bash comment: text from AWS stays inside it (no newline can end the comment, no
+    escape sequence reaches a terminal that shows the script)."""
+    return inert(text, one_line=True)
 
 
 def _step_lines(step: ApiCall, captures: dict[str, list[Ref]]) -> list[str]:
