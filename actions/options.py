@@ -5,6 +5,7 @@ Validated before anything runs; values come from flags, a `--config` TOML file, 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -95,6 +96,33 @@ SECURITY_CONTACT_FIELDS = (
     "security_contact_phone",
     "security_contact_title",
 )
+
+
+# What the wizard's forms call each answer a plan may need (Plan.needs).
+OPTION_LABELS = {
+    "alarm_endpoint": "E-mail address the 3.x alarms notify",
+    "security_contact_name": "Security contact (1.18): name",
+    "security_contact_email": "Security contact: e-mail",
+    "security_contact_phone": "Security contact: phone (+country code)",
+    "security_contact_title": "Security contact: title",
+    "contact_full_name": "Account contact (1.17): full name",
+    "contact_company_name": "Account contact: company",
+    "contact_address_line1": "Account contact: address",
+    "contact_address_line2": "Account contact: address, line 2",
+    "contact_city": "Account contact: city",
+    "contact_state_or_region": "Account contact: state or region",
+    "contact_postal_code": "Account contact: postal code",
+    "contact_country_code": "Account contact: country (two letters)",
+    "contact_phone": "Account contact: phone (+country code)",
+}
+
+
+def with_answers(options: FixOptions, answers: dict[str, str]) -> FixOptions:
+    """The options with these answers (blank ones ignored), validated as flags are: UsageError if bad."""
+    given = {name: value.strip() for name, value in answers.items() if value.strip()}
+    if "alarm_endpoint" in given:
+        given.setdefault("alarm_protocol", "email")
+    return dataclasses.replace(options, **given)
 
 
 def option_flag(field_name: str) -> str:

@@ -126,6 +126,26 @@ class ApplyScreen(Screen[None]):
         answered.wait()
         return Decision(answer[0], "confirmed again in the wizard" if answer[0] else "declined in the wizard")
 
+    def engine_confirm(self) -> Any:
+        """How the engine's confirm is answered: exactly the plans confirmed on screen run."""
+        return confirmed_only(self.plans, self.how)
+
+    def summary(self, report: Any) -> Text:
+        """What the result ends with: each control's new status, and why any is left failing."""
+        session = wizard_app(self).session
+        assert session is not None
+        text = Text()
+        for control_id in dict.fromkeys(c for plan in self.plans for c in plan.control_ids):
+            status = session.status(control_id)
+            if status is not None:
+                text.append(f"{control_id} is now ")
+                text.append_text(status_text(status))
+                text.append("\n")
+        for item in report.not_planned:
+            if any(item.control_id in plan.control_ids for plan in self.plans):
+                text.append(inert(f"{item.control_id}: {item.reason}\n"), style="yellow")
+        return text
+
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def _run(self) -> None:
         session = wizard_app(self).session
@@ -133,7 +153,7 @@ class ApplyScreen(Screen[None]):
         try:
             report = session.apply(
                 self.selection,
-                confirmed_only(self.plans, self.how),
+                self.engine_confirm(),
                 on_event=lambda event: self.post_message(self.Progress(event)),
                 reconfirm=self._ask_again,
             )
@@ -193,15 +213,7 @@ class ApplyScreen(Screen[None]):
             result.append("Every call succeeded.\n", style="bold green")
         for skipped in (r for r in report.results if r.reason):
             result.append(inert(f"{skipped.plan.title}: {skipped.reason}\n"), style="yellow")
-        for control_id in dict.fromkeys(c for plan in self.plans for c in plan.control_ids):
-            status = session.status(control_id)
-            if status is not None:
-                result.append(f"{control_id} is now ")
-                result.append_text(status_text(status))
-                result.append("\n")
-        for item in report.not_planned:
-            if any(item.control_id in plan.control_ids for plan in self.plans):
-                result.append(inert(f"{item.control_id}: {item.reason}\n"), style="yellow")
+        result.append_text(self.summary(report))
         self.query_one("#result", Static).update(result)
         self.query_one("#apply-title", Static).update(inert_text(f"{self.heading}: done"))
         self.query_one("#apply-progress", Static).update("")
@@ -226,7 +238,7 @@ class ApplyScreen(Screen[None]):
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self.app.switch_screen(UndoScreen(undo))
+                self.app.switch_screen(UndoScreen(undo, session.connection.regions))
 
         self.app.push_screen(ConfirmScreen([undo], session.account_id), confirmed)
 
@@ -245,20 +257,5 @@ def given_plans(plans: list[Plan], regions: list[str]) -> Any:
 class UndoScreen(ApplyScreen):
     """Runs a failed plan's undo calls (confirmed just before), recorded like any other calls."""
 
-    def __init__(self, undo: Plan) -> None:
-        super().__init__(undo.title, None, [undo], "confirmed in the wizard (undo)")
-
-    @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
-    def _run(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
-        try:
-            report = session.apply(
-                given_plans(self.plans, session.connection.regions),
-                confirmed_only(self.plans, self.how),
-                on_event=lambda event: self.post_message(self.Progress(event)),
-            )
-        except Exception as error:
-            self.app.call_from_thread(self._crashed, error)
-            return
-        self.app.call_from_thread(self._finished, report)
+    def __init__(self, undo: Plan, regions: list[str]) -> None:
+        super().__init__(undo.title, given_plans([undo], regions), [undo], "confirmed in the wizard (undo)")

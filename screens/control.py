@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from rich.syntax import Syntax
@@ -12,30 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.validation import Function
-from textual.widgets import Button, Footer, Header, Input, Label, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import Button, Footer, Header, Markdown, Static, TabbedContent, TabPane
 
+from screens.answers_form import AnswersForm
 from screens.session import ControlFix
 from screens.widgets import notify_inert, status_text, top_bar, wizard_app
 from wizard.catalog import load_catalog
 from wizard.findings import Finding, Status
 from wizard.inert_text import inert, inert_text
 from wizard.plans import Plan
-
-# Answers a plan may need before it can be built (Plan.needs): (option field, label, validator).
-EMAIL_INPUT = ("alarm_endpoint", "E-mail address the alarms notify", "email")
-NEEDED_INPUTS = (EMAIL_INPUT,)
-
-
-def _valid_email(value: str) -> bool:
-    from actions.options import validate_email
-    from wizard.errors import UsageError
-
-    try:
-        validate_email(value)
-    except UsageError:
-        return False
-    return True
 
 
 def plan_commands(plans: list[Plan]) -> str:
@@ -75,7 +59,7 @@ class ControlScreen(Screen[None]):
 
     def _input_visible(self) -> bool:
         try:
-            return bool(self.query_one("#fix-input", Input).display)
+            return self.query_one(AnswersForm).asking
         except Exception:  # not composed yet
             return False
 
@@ -94,8 +78,7 @@ class ControlScreen(Screen[None]):
         with TabbedContent(initial="tab-fix", id="control-tabs"):
             with TabPane("Fix", id="tab-fix"), VerticalScroll():
                 yield Static("Reading this control's current state…", id="fix-status")
-                yield Label("", id="input-label")
-                yield Input(id="fix-input", validators=[Function(_valid_email, "not a valid e-mail address")])
+                yield AnswersForm(id="fix-answers")
                 yield Static(id="plan-view")
                 with Horizontal(classes="buttons"):
                     yield Button("Apply…", variant="primary", id="apply", disabled=True)
@@ -125,8 +108,6 @@ class ControlScreen(Screen[None]):
                 session.visit(self.control.id)
             except Exception as error:  # progress is a convenience: never in the way of the fix
                 notify_inert(self, f"Progress not saved: {error}", severity="warning")
-        self.query_one("#fix-input", Input).display = False
-        self.query_one("#input-label", Label).display = False
         self._prepare()
 
     def _show_title(self) -> None:
@@ -158,11 +139,11 @@ class ControlScreen(Screen[None]):
             status.append_text(details)
         self.query_one("#fix-status", Static).update(status)
 
-    def _show(self, fix: ControlFix) -> None:
+    async def _show(self, fix: ControlFix) -> None:
         self.fix = fix
         self._show_title()
         self._show_evidence(fix.finding)
-        self._show_plan()
+        await self._show_plan()
 
     def _show_evidence(self, finding: Finding) -> None:
         lines = Text()
@@ -196,18 +177,15 @@ class ControlScreen(Screen[None]):
         reasons = "; ".join(p.refused or "" for p in fix.refused) or "nothing can be planned right now"
         return f"{finding.status.value}: {finding.summary}\nNo plan: {reasons}"
 
-    def _show_plan(self) -> None:
+    async def _show_plan(self) -> None:
         fix = self.fix
         assert fix is not None
+        session = wizard_app(self).session
+        assert session is not None
         plan_view = self.query_one("#plan-view", Static)
-        needed = [field for plan in fix.refused for field in NEEDED_INPUTS if field[0] in plan.needs]
-        field_input = self.query_one("#fix-input", Input)
-        field_input.display = bool(needed)
-        self.query_one("#input-label", Label).display = bool(needed)
+        needed = list(dict.fromkeys(field for plan in fix.refused for field in plan.needs))
+        await self.query_one(AnswersForm).ask(needed, session.options)
         self.refresh_bindings()
-        if needed:
-            self.query_one("#input-label", Label).update(needed[0][1] + " (Enter to use it)")
-            field_input.focus()
         self.query_one("#apply", Button).disabled = not fix.plans
         details = Text()
         if not fix.plans:
@@ -226,23 +204,20 @@ class ControlScreen(Screen[None]):
             plan_view.update(Syntax(self.preview, "bash", word_wrap=True, background_color="default"))
         self._say(self._status_message(fix), details)
 
-    @on(Input.Submitted, "#fix-input")
-    def _input_given(self, event: Input.Submitted) -> None:
-        if event.validation_result is not None and not event.validation_result.is_valid:
-            self.notify("That is not a valid e-mail address.", severity="error")
-            return
+    @on(AnswersForm.Given)
+    def _answers_given(self, event: AnswersForm.Given) -> None:
         session = wizard_app(self).session
         assert session is not None
-        session.options = dataclasses.replace(
-            session.options, alarm_endpoint=event.value.strip(), alarm_protocol="email"
-        )
-        self._say("Planning with that address…")
+        session.options = event.options
+        event.form.hide()
+        self.refresh_bindings()
+        self._say("Planning with those answers…")
         self._prepare()
 
-    def action_toggle_json(self) -> None:
+    async def action_toggle_json(self) -> None:
         self.show_json = not self.show_json
         if self.fix is not None:
-            self._show_plan()
+            await self._show_plan()
 
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:

@@ -18,6 +18,7 @@ ANY = "any"
 
 class OverviewScreen(Screen[None]):
     BINDINGS = [
+        Binding("a", "fix_all", "Fix all…", id="fix-all"),
         Binding("n", "next_failing", "Next failing", id="next-failing"),
         Binding("f", "only_failing", "Only failing", id="only-failing"),
         Binding("l", "log", "Audit log", id="log"),
@@ -25,6 +26,7 @@ class OverviewScreen(Screen[None]):
         Binding("escape", "back", "Back", show=False),
     ]
     PALETTE = (
+        ("fix_all", "Fix all…", "Plan every failing control that has a fix, review by risk, confirm, apply"),
         ("next_failing", "Next failing control", "Open the next control that fails"),
         ("only_failing", "Show only failing controls", "Filter the table to FAIL"),
     )
@@ -143,6 +145,11 @@ class OverviewScreen(Screen[None]):
                 self.open_control(control_id)
                 return
         self.notify("No failing control left. Well done.")
+
+    def action_fix_all(self) -> None:
+        from screens.fix_all import FixAllScreen
+
+        self.app.push_screen(FixAllScreen())
 
     def action_only_failing(self) -> None:
         self.query_one("#filter-status", Select).value = Status.FAIL.value

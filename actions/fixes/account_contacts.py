@@ -21,6 +21,7 @@ CONTACT_API_UNAVAILABLE = "the account contact API is not available here: use th
 UNSUPPORTED_CODES = ("UnsupportedOperation", "NotImplemented", "InvalidAction", "UnknownOperationException")
 CONTACT_MEMBERS = tuple(member for member, _ in CONTACT_OPTION_FIELDS.values())
 FLAG_FOR_MEMBER = {member: option_flag(name) for name, (member, _) in CONTACT_OPTION_FIELDS.items()}
+FIELD_FOR_MEMBER = {member: name for name, (member, _) in CONTACT_OPTION_FIELDS.items()}
 
 
 # -- 1.18 --------------------------------------------------------------------------------------------------
@@ -35,7 +36,9 @@ def security_contact_plan(fix: FixContext) -> Plan:
         return Plan("security-contact", ("1.18",), title, ())
     wanted = fix.options.security_contact()
     if wanted is None:
-        return Plan("security-contact", ("1.18",), title, (), refused=NEEDS_SECURITY_CONTACT)
+        return Plan(
+            "security-contact", ("1.18",), title, (), refused=NEEDS_SECURITY_CONTACT, needs=SECURITY_CONTACT_FIELDS
+        )
     region = fix.home_region
     put = ApiCall(
         "put-security-contact",
@@ -82,6 +85,7 @@ def contact_information_plan_for(current: dict[str, Any], options: FixOptions, r
             title,
             (),
             refused=f"needs {flags} (the account {has} {', '.join(missing)}); or use the 1.17 checklist",
+            needs=tuple(FIELD_FOR_MEMBER[m] for m in missing),
         )
     put = ApiCall(
         "put-contact-information",
