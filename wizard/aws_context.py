@@ -16,11 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.exceptions
+import botocore.handlers
 from botocore.client import BaseClient
 from botocore.config import Config
 
 from wizard.errors import CredentialsError, EndpointError, UsageError
 from wizard.model_loader import share_models
+from wizard.policy_documents import decode_iam_documents
 
 DEFAULT_REGION = "us-east-1"
 MAX_CONCURRENCY = 32
@@ -99,6 +101,17 @@ def _strip_account_host_prefix(endpoint_url: str) -> Any:
     return rewrite
 
 
+def _decode_iam_documents(parsed: Any, model: Any, **_: Any) -> None:
+    decode_iam_documents(parsed, model.output_shape)
+
+
+def _use_safe_policy_decoding(client: BaseClient) -> None:
+    """botocore decodes IAM's policy documents with a bare json.loads, so one deeply nested document makes the
+    whole read raise RecursionError: decode them with the limits of `wizard.policy_documents` instead."""
+    client.meta.events.unregister("after-call.iam", botocore.handlers.json_decode_policies)
+    client.meta.events.register("after-call.iam", _decode_iam_documents)
+
+
 class AwsContext:
     """A boto3 session plus the clients, regions and counters of one run."""
 
@@ -147,6 +160,8 @@ class AwsContext:
                 )
                 if service == "s3control" and self.endpoint_url:
                     client.meta.events.register("before-send", _strip_account_host_prefix(self.endpoint_url))
+                if service == "iam":
+                    _use_safe_policy_decoding(client)
                 self._clients[key] = client
             return client
 

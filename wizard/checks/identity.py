@@ -12,7 +12,7 @@ from wizard.collectors.inventory import Inventory
 from wizard.credential_report import CredentialRow
 from wizard.errors import AwsReadError
 from wizard.findings import Finding, FindingBuilder, Status
-from wizard.policy_documents import default_version_document, document_grants_full_admin
+from wizard.policy_documents import PolicyDocumentError, default_version_document, document_grants_full_admin
 
 UNUSED_CREDENTIAL_DAYS = 90
 KEY_ROTATION_DAYS = 90
@@ -374,7 +374,13 @@ def no_keys_at_initial_setup(inv: Inventory) -> Finding:
 def no_full_admin_policies(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.22")
     policies = inv.authorization_details().policies
-    admin = [p for p in policies if document_grants_full_admin(default_version_document(p))]
+    admin: list[dict[str, Any]] = []
+    for policy in policies:
+        try:
+            if document_grants_full_admin(default_version_document(policy)):
+                admin.append(policy)
+        except PolicyDocumentError as error:
+            builder.add(policy["Arn"], GLOBAL, Status.ERROR, f"MalformedPolicyDocument: {error}")
     cite(
         "iam:GetAccountAuthorizationDetails",
         inv.home_region,
