@@ -35,6 +35,12 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     group.add_argument("--region", default=default, help="home region for global services (default: profile's)")
     group.add_argument("--regions", default=default, help="regions to audit: r1,r2 or 'all' (default: --region)")
     group.add_argument("--endpoint-url", default=default, help="AWS endpoint (AWS_ENDPOINT_URL is honoured too)")
+    group.add_argument(
+        "--allow-insecure-endpoint",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="allow a plain http endpoint on another computer (the session token travels in clear)",
+    )
     group.add_argument("--config", default=default, help="TOML file of answers for an onboarding session")
     group.add_argument("--log", default=default, help="audit log file (default: per account, in the data dir)")
 
@@ -117,6 +123,7 @@ def aws_settings(args: argparse.Namespace) -> AwsSettings:
         region=getattr(args, "region", None),
         regions=getattr(args, "regions", None),
         endpoint_url=getattr(args, "endpoint_url", None),
+        allow_insecure_endpoint=getattr(args, "allow_insecure_endpoint", False),
     )
 
 
