@@ -63,7 +63,8 @@ def test_progress_is_private_and_two_wizards_do_not_undo_each_others_steps(log_p
 
 def test_a_damaged_progress_file_is_reported(log_path: Path) -> None:
     path = progress_path(ACCOUNT_ID, log_path)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(mode=0o700)
+    path.touch(mode=0o600)
     path.write_text(json.dumps({"version": 1, "account": ACCOUNT_ID, "controls": {"1.14": {"steps_done": [1]}}}))
     with pytest.raises(StateFileError, match=r"control 1\.14: 'steps_done' must map step ids to times"):
         SessionProgress.load(ACCOUNT_ID, log_path)
