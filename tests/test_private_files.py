@@ -15,6 +15,7 @@ import pytest
 
 from tests.checklist_support import use_file_key
 from tests.conftest import ACCOUNT_ID, run_cli
+from tests.test_session_progress import CALLER, open_log
 from wizard.audit_log.paths import default_log_dir, head_file_path, key_file_path
 from wizard.audit_log.records import Kind
 from wizard.audit_log.verify import verify_log
@@ -23,7 +24,6 @@ from wizard.session_progress import SessionProgress, progress_path
 from wizard.state_files import UnsafeFileError
 from wizard.waivers import WaiverBook, waivers_path
 
-CALLER = f"arn:aws:iam::{ACCOUNT_ID}:user/admin"
 PRECIOUS = b"someone else's file\n"
 
 
@@ -48,10 +48,6 @@ def victim(tmp_path: Path) -> Path:
 
 def untouched(victim: Path) -> bool:
     return victim.read_bytes() == PRECIOUS and stat.S_IMODE(victim.stat().st_mode) == 0o644
-
-
-def open_log(log_path: Path) -> AuditLog:
-    return AuditLog(log_path, ACCOUNT_ID, CALLER, notice=lambda _: None)
 
 
 def use_every_file(log_path: Path) -> None:

@@ -180,7 +180,8 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
 
 def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str, Waiver]:
-    """The account's waivers; lapsed ones not yet in the audit log are recorded there as expired first."""
+    """The account's waivers that the audit log signs (each other entry is named on stderr and ignored);
+    lapsed ones not yet in the log are recorded there as expired first."""
     from wizard.audit_log.writer import AuditLog
     from wizard.report import audit_day
     from wizard.waivers import WaiverBook
@@ -188,6 +189,8 @@ def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str
     log_path = Path(args.log) if getattr(args, "log", None) else None
     identity = result.identity
     book = WaiverBook.load(identity.account_id, log_path)
+    for rejected in book.rejected:  # forged or edited: the control counts as not waived
+        sys.stderr.write(f"{PROG}: {rejected}\n")
     if book.due_for_expiry(audit_day(result)):
         try:
             with AuditLog.open(identity.account_id, identity.arn, log_path) as log:
