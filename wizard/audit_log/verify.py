@@ -58,7 +58,7 @@ class VerifyReport:
         if self.log_problem is not None or not self.state_mismatches:
             return self.log_problem
         more = f" (and {len(self.state_mismatches) - 1} more)" if len(self.state_mismatches) > 1 else ""
-        return f"the state beside the log does not match it: {self.state_mismatches[0]}{more}"
+        return f"the state beside the log does not match it: {self.state_mismatches[0].rstrip('.')}{more}."
 
     @property
     def intact(self) -> bool:
@@ -86,7 +86,7 @@ class VerifyReport:
                 )
             else:
                 lines.append(f"line {number} is a torn line (an append cut short); the chain continues past it.")
-        lines.extend(f"ignored, not in the signed log: {mismatch}" for mismatch in self.state_mismatches)
+        lines.extend(f"not signed: {mismatch}" for mismatch in self.state_mismatches)
         if self.key:
             lines.append(f"key: {self.key}")
         return lines
