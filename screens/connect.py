@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from screens.widgets import top_bar, wizard_app
-from wizard.aws_context import AwsSettings
+from wizard.aws_context import AwsSettings, is_insecure_endpoint
 from wizard.errors import WizardError
 
 ENVIRONMENT = "__environment__"
@@ -36,6 +36,7 @@ class ConnectScreen(Screen[None]):
             yield Input(placeholder="all (the account's enabled regions) or us-east-1,eu-west-1", id="regions")
             yield Label("Endpoint URL (only for a local emulator)")
             yield Input(placeholder="leave empty for AWS", id="endpoint")
+            yield Checkbox("Allow plain http to another computer (session token in clear)", id="insecure")
             with Horizontal(classes="buttons"):
                 yield Button("Connect", variant="primary", id="connect")
                 yield Button("Try the sandbox", id="sandbox")
@@ -48,6 +49,7 @@ class ConnectScreen(Screen[None]):
         self.query_one("#region", Input).value = settings.region or ""
         self.query_one("#regions", Input).value = settings.regions or ""
         self.query_one("#endpoint", Input).value = settings.endpoint_url or ""
+        self.query_one("#insecure", Checkbox).value = settings.allow_insecure_endpoint
         self.query_one("#sandbox", Button).display = app.sandbox_starter is not None
         self._load_profiles(settings.profile)
         if app.start_with_sandbox:
@@ -77,6 +79,7 @@ class ConnectScreen(Screen[None]):
             region=self.query_one("#region", Input).value.strip() or None,
             regions=self.query_one("#regions", Input).value.strip() or None,
             endpoint_url=self.query_one("#endpoint", Input).value.strip() or None,
+            allow_insecure_endpoint=self.query_one("#insecure", Checkbox).value,
         )
 
     def _say(self, text: str, style: str = "") -> None:
@@ -86,8 +89,17 @@ class ConnectScreen(Screen[None]):
 
     @on(Button.Pressed, "#connect")
     def action_connect(self) -> None:
+        settings = self._settings()
+        endpoint = settings.endpoint_url
+        if endpoint and is_insecure_endpoint(endpoint) and not settings.allow_insecure_endpoint:
+            self._say(
+                f"{endpoint} is plain http to another computer: the signed requests, session token included, would "
+                "travel in clear. Use https, or tick “Allow plain http” if you mean it.",
+                "error",
+            )
+            return
         self._say("Connecting…")
-        self._connect(self._settings(), sandbox=False)
+        self._connect(settings, sandbox=False)
 
     @on(Button.Pressed, "#sandbox")
     def action_sandbox(self) -> None:

@@ -260,6 +260,7 @@ def test_no_log_and_no_key_are_bad_input_not_tampering(log_path: Path, tmp_path:
         verify_log(log_path)
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_text("hello\n")
+    garbage.chmod(0o600)
     with pytest.raises(LogUnavailableError, match="not a cis-wizard audit log"):
         verify_log(garbage)
 

@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.credential_report import CredentialReportError, parse_credential_report, parse_report_date
+from wizard.credential_report import (
+    CredentialReportError,
+    parse_credential_report,
+    parse_report_date,
+    read_credential_report,
+)
 
 HEADER = (
     "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,"
@@ -31,8 +36,9 @@ ALICE = (
 
 
 def test_parses_root_and_users_with_no_date_markers() -> None:
-    rows = parse_credential_report(f"{HEADER}\n{ROOT}\n{ALICE}\n".encode())
-    root, alice = rows
+    report = read_credential_report(f"{HEADER}\n{ROOT}\n{ALICE}\n".encode())
+    root, alice = report.rows
+    assert report.unreadable == ()
     assert root.is_root and root.mfa_active
     assert root.password_last_used == datetime(2026, 11, 1, 10, tzinfo=UTC)
     assert not alice.is_root and alice.password_enabled and not alice.mfa_active
@@ -61,3 +67,36 @@ def test_non_utf8_is_a_clear_error() -> None:
 def test_any_input_parses_or_fails_clearly(content) -> None:  # type: ignore[no-untyped-def]
     with contextlib.suppress(CredentialReportError):
         parse_credential_report(content)
+
+
+# -- rows that do not add up ----------------------------------------------------------------------------------
+FORGED_NAME = "m,a,b,true,c,d,e,true"  # valid IAM characters; in place it reads password_enabled=true, mfa=true
+
+
+def test_a_row_whose_fields_do_not_match_the_header_is_unreadable_not_shifted() -> None:
+    forged = ALICE.replace("alice", FORGED_NAME)
+    report = read_credential_report(f"{HEADER}\n{ROOT}\n{forged}\n{ALICE}\n")
+    assert [row.user for row in report.rows] == ["<root_account>", "alice"]
+    [unreadable] = report.unreadable
+    assert unreadable.line == 3 and unreadable.text == forged
+    assert "line 3 of the credential report has 36 fields where the header has 22" in unreadable.reason
+    assert "\n" not in unreadable.reason
+
+
+def test_a_row_whose_arn_is_not_its_users_is_unreadable() -> None:
+    other = ALICE.replace("user/alice", "user/bob")
+    fake_root = ROOT.replace(":root,", ":user/root,")
+    report = read_credential_report(f"{HEADER}\n{other}\n{fake_root}\n")
+    assert report.rows == []
+    assert [u.line for u in report.unreadable] == [2, 3]
+    assert "names user 'alice' but the ARN 'arn:aws:iam::123456789012:user/bob'" in report.unreadable[0].reason
+    assert "names <root_account> but the ARN" in report.unreadable[1].reason
+
+
+def test_quoted_fields_are_read_and_a_quote_never_swallows_the_next_row() -> None:
+    quoted = ALICE.replace("alice,arn:aws:iam::123456789012:user/alice", '"a,b","arn:aws:iam::123456789012:user/p/a,b"')
+    opened = ALICE.replace("user/alice", 'user/x,"y/alice')  # a path may hold commas and quotes
+    report = read_credential_report(f"{HEADER}\n{quoted}\n{opened}\n{ALICE}\n")
+    assert [row.user for row in report.rows] == ["a,b", "alice"]
+    [unreadable] = report.unreadable
+    assert unreadable.line == 3 and "is not valid CSV" in unreadable.reason

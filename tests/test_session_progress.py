@@ -12,6 +12,7 @@ import pytest
 
 from tests.checklist_support import use_file_key
 from tests.conftest import ACCOUNT_ID, run_cli
+from wizard.audit_log.records import Kind
 from wizard.audit_log.writer import AuditLog
 from wizard.findings import Finding, ResourceResult, Status
 from wizard.session_progress import Attested, Resolution, SessionProgress, next_unresolved, progress_path, resolution
@@ -41,15 +42,34 @@ def findings(*items: Finding) -> dict[str, Finding]:
     return {f.control_id: f for f in items}
 
 
-def attested(status: str, *resources: str, code: str | None = None) -> Attested:
-    return Attested("Dana", "reviewed", "2026-03-10T10:00:00.000000Z", 7, status, code, resources)
+def open_log(log_path: Path) -> AuditLog:
+    return AuditLog(log_path, ACCOUNT_ID, CALLER, notice=lambda _: None)
+
+
+def mark_done(progress: SessionProgress, control_id: str, step: str) -> None:
+    """As a checklist does: the signed `step-done` record first, then the progress file."""
+    with open_log(progress.log_path) as log:
+        written = log.record(Kind.CHECKLIST, {"action": "step-done", "step": step}, control_id=control_id)
+    progress.mark_step_done(control_id, step, written.when)
+
+
+def attest(progress: SessionProgress, control_id: str, status: str, *resources: str, code: str | None = None) -> None:
+    """As a checklist does: the signed `attestation` record of the finding, then the progress file."""
+    shown = [{"id": r, "region": "us-east-1", "status": status, "reason": "to review"} for r in resources]
+    finding = {"status": status, "error_code": code, "resources": shown, "resources_total": len(shown)}
+    payload = {"by": "Dana", "statement": "reviewed", "finding": finding}
+    with open_log(progress.log_path) as log:
+        written = log.record(Kind.ATTESTATION, payload, control_id=control_id)
+    attested = Attested.from_record(written)
+    assert attested == Attested("Dana", "reviewed", written.time, written.seq, status, code, resources)
+    progress.record_attestation(control_id, attested)
 
 
 def test_progress_is_private_and_two_wizards_do_not_undo_each_others_steps(log_path: Path) -> None:
     tui = SessionProgress.load(ACCOUNT_ID, log_path)
     terminal = SessionProgress.load(ACCOUNT_ID, log_path)
-    tui.mark_step_done("1.14", "get-device")
-    terminal.mark_step_done("1.14", "sign-in-root")
+    mark_done(tui, "1.14", "get-device")
+    mark_done(terminal, "1.14", "sign-in-root")
     terminal.visit("1.14", driver="Dana")
     path = progress_path(ACCOUNT_ID, log_path)
     assert path == log_path.with_name(f"{ACCOUNT_ID}.jsonl.progress.json")
@@ -63,7 +83,8 @@ def test_progress_is_private_and_two_wizards_do_not_undo_each_others_steps(log_p
 
 def test_a_damaged_progress_file_is_reported(log_path: Path) -> None:
     path = progress_path(ACCOUNT_ID, log_path)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(mode=0o700)
+    path.touch(mode=0o600)
     path.write_text(json.dumps({"version": 1, "account": ACCOUNT_ID, "controls": {"1.14": {"steps_done": [1]}}}))
     with pytest.raises(StateFileError, match=r"control 1\.14: 'steps_done' must map step ids to times"):
         SessionProgress.load(ACCOUNT_ID, log_path)
@@ -91,13 +112,13 @@ def test_waived_and_attested_controls_are_resolved_until_the_waiver_lapses_or_th
     log_path: Path,
 ) -> None:
     state = SessionProgress.load(ACCOUNT_ID, log_path)
-    with AuditLog(log_path, ACCOUNT_ID, CALLER, notice=lambda _: None) as log:
+    with open_log(log_path) as log:
         WaiverBook.load(ACCOUNT_ID, log_path).grant(
             log, "4.1", reason="bastion", owner="ops", expires=dt.date(2026, 4, 1), today=TODAY
         )
-    state.record_attestation("1.15", attested("MANUAL"))
-    state.record_attestation("1.17", attested("ERROR", code="UnsupportedOperation"))
-    state.record_attestation("4.4", attested("MANUAL", "rtb-1:10.2.0.0/24"))
+    attest(state, "1.15", "MANUAL")
+    attest(state, "1.17", "ERROR", code="UnsupportedOperation")
+    attest(state, "4.4", "MANUAL", "rtb-1:10.2.0.0/24")
     waivers = WaiverBook.load(ACCOUNT_ID, log_path).waivers
     audit = findings(
         finding("1.15", Status.MANUAL),

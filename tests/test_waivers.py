@@ -147,7 +147,8 @@ def test_expiry_is_logged_once_and_a_new_grant_after_it_is_granted_not_changed(l
 
 def test_a_damaged_or_foreign_waiver_file_is_reported_not_reset(log_path: Path) -> None:
     path = waivers_path(ACCOUNT_ID, log_path)
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(mode=0o700)
+    path.touch(mode=0o600)
     path.write_text("{not json")
     with pytest.raises(StateFileError, match="is not valid JSON"):
         WaiverBook.load(ACCOUNT_ID, log_path)

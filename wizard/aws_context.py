@@ -6,6 +6,7 @@ at moto.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import threading
@@ -16,11 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.exceptions
+import botocore.handlers
 from botocore.client import BaseClient
 from botocore.config import Config
 
 from wizard.errors import CredentialsError, EndpointError, UsageError
 from wizard.model_loader import share_models
+from wizard.policy_documents import decode_iam_documents
 
 DEFAULT_REGION = "us-east-1"
 MAX_CONCURRENCY = 32
@@ -45,6 +48,39 @@ class AwsSettings:
     region: str | None = None
     regions: str | None = None  # "us-east-1,eu-west-1" or "all"; None = the home region only
     endpoint_url: str | None = None
+    allow_insecure_endpoint: bool = False  # plain http to another computer, asked for in so many words
+
+
+class InsecureEndpointError(UsageError):
+    """Plain http to a host that is not this computer, without --allow-insecure-endpoint (exit 2)."""
+
+
+def is_insecure_endpoint(endpoint_url: str) -> bool:
+    """Plain http to anything but loopback (127.0.0.0/8, ::1, localhost): every signed request, session token
+    included, would cross the network in clear."""
+    parts = urlsplit(endpoint_url)
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return True
+
+
+def check_endpoint(endpoint_url: str, allow_insecure: bool) -> str:
+    """The endpoint, if it is one the wizard may send credentials to; UsageError says why not."""
+    parts = urlsplit(endpoint_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"The endpoint {endpoint_url!r} is not an http(s) URL (like http://127.0.0.1:5000).")
+    if is_insecure_endpoint(endpoint_url) and not allow_insecure:
+        raise InsecureEndpointError(
+            f"The endpoint {endpoint_url} is plain http to another computer: the signed requests, session token "
+            "included, would travel in clear. Use https, or add --allow-insecure-endpoint if you mean it."
+        )
+    return endpoint_url
 
 
 @dataclass(frozen=True)
@@ -99,12 +135,24 @@ def _strip_account_host_prefix(endpoint_url: str) -> Any:
     return rewrite
 
 
+def _decode_iam_documents(parsed: Any, model: Any, **_: Any) -> None:
+    decode_iam_documents(parsed, model.output_shape)
+
+
+def _use_safe_policy_decoding(client: BaseClient) -> None:
+    """botocore decodes IAM's policy documents with a bare json.loads, so one deeply nested document makes the
+    whole read raise RecursionError: decode them with the limits of `wizard.policy_documents` instead."""
+    client.meta.events.unregister("after-call.iam", botocore.handlers.json_decode_policies)
+    client.meta.events.register("after-call.iam", _decode_iam_documents)
+
+
 class AwsContext:
     """A boto3 session plus the clients, regions and counters of one run."""
 
     def __init__(self, settings: AwsSettings, session: boto3.Session | None = None) -> None:
         self.settings = settings
-        self.endpoint_url = settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        endpoint_url = settings.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        self.endpoint_url = check_endpoint(endpoint_url, settings.allow_insecure_endpoint) if endpoint_url else None
         try:
             self.session = session or boto3.Session(profile_name=settings.profile, region_name=settings.region)
         except botocore.exceptions.ProfileNotFound as error:
@@ -147,6 +195,8 @@ class AwsContext:
                 )
                 if service == "s3control" and self.endpoint_url:
                     client.meta.events.register("before-send", _strip_account_host_prefix(self.endpoint_url))
+                if service == "iam":
+                    _use_safe_policy_decoding(client)
                 self._clients[key] = client
             return client
 

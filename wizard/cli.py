@@ -36,6 +36,12 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     group.add_argument("--region", default=default, help="home region for global services (default: profile's)")
     group.add_argument("--regions", default=default, help="regions to audit: r1,r2 or 'all' (default: --region)")
     group.add_argument("--endpoint-url", default=default, help="AWS endpoint (AWS_ENDPOINT_URL is honoured too)")
+    group.add_argument(
+        "--allow-insecure-endpoint",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="allow a plain http endpoint on another computer (the session token travels in clear)",
+    )
     group.add_argument("--config", default=default, help="TOML file of answers for an onboarding session")
     group.add_argument("--log", default=default, help="audit log file (default: per account, in the data dir)")
 
@@ -118,6 +124,7 @@ def aws_settings(args: argparse.Namespace) -> AwsSettings:
         region=getattr(args, "region", None),
         regions=getattr(args, "regions", None),
         endpoint_url=getattr(args, "endpoint_url", None),
+        allow_insecure_endpoint=getattr(args, "allow_insecure_endpoint", False),
     )
 
 
@@ -174,7 +181,8 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
 
 def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str, Waiver]:
-    """The account's waivers; lapsed ones not yet in the audit log are recorded there as expired first."""
+    """The account's waivers that the audit log signs (each other entry is named on stderr and ignored);
+    lapsed ones not yet in the log are recorded there as expired first."""
     from wizard.audit_log.writer import AuditLog
     from wizard.report import audit_day
     from wizard.waivers import WaiverBook
@@ -182,6 +190,8 @@ def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str
     log_path = Path(args.log) if getattr(args, "log", None) else None
     identity = result.identity
     book = WaiverBook.load(identity.account_id, log_path)
+    for rejected in book.rejected:  # forged or edited: the control counts as not waived
+        sys.stderr.write(f"{PROG}: {rejected}\n")
     if book.due_for_expiry(audit_day(result)):
         try:
             with AuditLog.open(identity.account_id, identity.arn, log_path) as log:

@@ -2,12 +2,21 @@
 
 The report writes "N/A", "no_information", "not_supported" (and moto writes them where AWS would write a
 date), so every date column is parsed to a datetime or None, never trusted to be a date.
+
+Rows are not trusted to add up. IAM quotes nothing, yet user names may hold commas (`[\\w+=,.@-]`) and paths
+commas and quotes, so a name like `eve,x,x,true,x,x,x,true` would shift the columns and forge
+`password_enabled` and `mfa_active`. Each line is read on its own (a quote opened in one row must not swallow
+the next), as CSV with quoted fields, and kept only when it has exactly the header's number of fields and its
+ARN ends with its user name (root: `arn:<partition>:iam::<account>:root`). A comma in a name adds two fields
+(name and ARN), one in a path one, and a quote can only hide commas inside the path itself, so such a row can
+never come out with the right count. Every other line is an `UnreadableRow`: the controls that read users'
+rows report it as ERROR, never PASS.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,8 +32,22 @@ _REQUIRED_COLUMNS = (
 )
 
 
+_USER_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d+:user/(?:.*/)?(?P<name>[^/]+)")
+_ROOT_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d+:root")
+_SHOWN = 80  # characters of a user name or ARN quoted in a reason
+
+
 class CredentialReportError(ValueError):
     """The report could not be read as IAM's CSV format."""
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A line whose columns do not add up: whose credentials it describes cannot be told."""
+
+    line: int  # in the report, the header being line 1
+    reason: str  # one line
+    text: str  # the line as IAM sent it, for the evidence
 
 
 def parse_report_date(value: str | None) -> datetime | None:
@@ -81,36 +104,83 @@ def _key(row: dict[str, str], number: int) -> AccessKeyColumns:
     )
 
 
+@dataclass(frozen=True)
+class CredentialReport:
+    rows: list[CredentialRow]  # root's row included when present
+    unreadable: tuple[UnreadableRow, ...] = ()
+
+
+def _fields(line: str) -> list[str]:
+    return next(csv.reader([line], strict=True), [])
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "...")
+
+
+def _arn_problem(user: str, arn: str) -> str | None:
+    """Why this row's ARN is not its user's, or None."""
+    if user == ROOT_USER:
+        return None if _ROOT_ARN.fullmatch(arn) else f"names {ROOT_USER} but the ARN {_shown(arn)}"
+    found = _USER_ARN.fullmatch(arn)
+    if found is None or found["name"] != user:
+        return f"names user {_shown(user)} but the ARN {_shown(arn)}"
+    return None
+
+
+def _read_line(line: str, header: list[str]) -> tuple[list[str], str | None]:
+    """The line's fields, and why they do not add up (None when they do)."""
+    try:
+        fields = _fields(line)
+    except csv.Error as error:
+        return [], f"is not valid CSV ({error})"
+    if len(fields) != len(header):
+        return fields, f"has {len(fields)} fields where the header has {len(header)}"
+    return fields, _arn_problem(fields[header.index("user")], fields[header.index("arn")])
+
+
+def _row(fields: dict[str, str]) -> CredentialRow:
+    return CredentialRow(
+        user=fields["user"],
+        arn=fields["arn"],
+        created=parse_report_date(fields.get("user_creation_time")),
+        password_enabled=_flag(fields.get("password_enabled")),
+        password_last_used=parse_report_date(fields.get("password_last_used")),
+        password_last_changed=parse_report_date(fields.get("password_last_changed")),
+        mfa_active=_flag(fields.get("mfa_active")),
+        keys=(_key(fields, 1), _key(fields, 2)),
+        raw=fields,
+    )
+
+
 def parse_credential_report(content: bytes | str) -> list[CredentialRow]:
-    """Rows of the report, root's row included when present."""
+    """The rows that add up (`read_credential_report` also gives the lines that do not)."""
+    return read_credential_report(content).rows
+
+
+def read_credential_report(content: bytes | str) -> CredentialReport:
+    """The rows that add up, and the lines that do not (CredentialReportError when the header is unusable)."""
     try:
         text = content.decode("utf-8") if isinstance(content, bytes) else content
     except UnicodeDecodeError as error:
         raise CredentialReportError("the credential report is not UTF-8 text") from error
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     try:
-        return _parse_rows(csv.DictReader(io.StringIO(text, newline="")))
+        header = _fields(lines[0])
     except csv.Error as error:
-        raise CredentialReportError(f"the credential report is not valid CSV: {error}") from error
-
-
-def _parse_rows(reader: csv.DictReader[str]) -> list[CredentialRow]:
-    missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        raise CredentialReportError(f"the credential report's header is not valid CSV: {error}") from error
+    missing = [c for c in _REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CredentialReportError(f"the credential report lacks the column(s) {', '.join(missing)}")
-    rows = []
-    for row in reader:
-        clean = {k: (v or "") for k, v in row.items() if isinstance(k, str)}
-        rows.append(
-            CredentialRow(
-                user=clean["user"],
-                arn=clean["arn"],
-                created=parse_report_date(clean.get("user_creation_time")),
-                password_enabled=_flag(clean.get("password_enabled")),
-                password_last_used=parse_report_date(clean.get("password_last_used")),
-                password_last_changed=parse_report_date(clean.get("password_last_changed")),
-                mfa_active=_flag(clean.get("mfa_active")),
-                keys=(_key(clean, 1), _key(clean, 2)),
-                raw=clean,
-            )
-        )
-    return rows
+    rows: list[CredentialRow] = []
+    unreadable: list[UnreadableRow] = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue
+        fields, problem = _read_line(line, header)
+        if problem is None:
+            rows.append(_row(dict(zip(header, fields, strict=True))))
+        else:
+            why = f"line {number} of the credential report {problem}: its columns cannot be trusted"
+            unreadable.append(UnreadableRow(number, why, line))
+    return CredentialReport(rows, tuple(unreadable))

@@ -12,7 +12,10 @@ covered), the last control opened and who drove.
 A control is resolved when its finding passes (PASS, or NOT_APPLICABLE), when an unexpired waiver covers it,
 or when an attestation covers its finding as it is now: the same status (and error code), and no open
 resource the person did not see when attesting (a new peering route reopens 4.4). The audit log stays the
-record of who did what; this file is only where to pick up.
+record of who did what; this file is only where to pick up, and it is trusted only as far as the log signs
+it: a step counts when a signed `step-done` record of that time follows the checklist's last restart, an
+attestation when it is the control's newest signed `attestation` record. Any other entry is ignored and
+named in `progress.rejected` (and by `log verify`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from wizard.audit_log.paths import check_account_id, default_log_path
-from wizard.audit_log.records import utc_timestamp
+from wizard.audit_log.records import Record, utc_timestamp
+from wizard.audit_log.signed_state import SignedState, read_signed_state
 from wizard.catalog import control_id_key
 from wizard.findings import Finding, Status
 from wizard.state_files import StateFileError, locked, read_json_object, sibling_path, write_json_atomically
@@ -64,6 +68,31 @@ class Attested:
         if finding.status.value != self.status or (finding.error_code or None) != self.error_code:
             return False
         return set(open_resource_ids(finding)) <= set(self.resources)
+
+    @classmethod
+    def from_record(cls, record: Record) -> Attested | None:
+        """The attestation a signed `attestation` record holds (None when it does not read as one)."""
+        payload = record.payload
+        finding = payload.get("finding")
+        if not isinstance(finding, dict):
+            return None
+        shown = finding.get("resources")
+        opened = payload.get("open_resources")  # every open resource, where the record lists them
+        if not isinstance(opened, list) and isinstance(shown, list):
+            opened = [r.get("id") for r in shown if isinstance(r, dict) and r.get("status") not in PASSING]
+        signed = {
+            "by": payload.get("by"),
+            "statement": payload.get("statement"),
+            "at": record.time,
+            "seq": record.seq,
+            "status": finding.get("status"),
+            "error_code": finding.get("error_code"),
+            "resources": opened,
+        }
+        try:
+            return cls.from_dict(signed, f"record {record.seq}")
+        except StateFileError:
+            return None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +143,52 @@ class ControlProgress:
         return cls(dict(steps), Attested.from_dict(attested, where) if attested is not None else None)
 
 
+def _signed_steps(
+    control_id: str, entry: ControlProgress, signed: SignedState, path: Path
+) -> tuple[dict[str, str], list[str]]:
+    logged = signed.steps.get(control_id, {})
+    kept = {step: when for step, when in entry.steps_done.items() if when in logged.get(step, ())}
+    rejected = [
+        f"step {step!r} of {control_id} in {path} is ignored: "
+        + signed.unsigned(f"marks it done at {when} since the checklist last restarted")
+        + "."
+        for step, when in entry.steps_done.items()
+        if step not in kept
+    ]
+    return kept, rejected
+
+
+def _signed_attestation(
+    control_id: str, entry: ControlProgress, signed: SignedState, path: Path
+) -> tuple[Attested | None, list[str]]:
+    if entry.attested is None:
+        return None, []
+    record = signed.attestations.get(control_id)
+    if record is None:
+        why = signed.unsigned("attests it")
+    elif entry.attested.seq != record.seq:
+        why = SignedState.not_newest(entry.attested.seq, record)
+    elif entry.attested != Attested.from_record(record):
+        why = f"it is not what record {record.seq} attests"
+    else:
+        return entry.attested, []
+    return None, [f"the attestation of {control_id} in {path} is ignored: {why}."]
+
+
+def signed_progress(
+    controls: Mapping[str, ControlProgress], signed: SignedState, path: Path
+) -> tuple[dict[str, ControlProgress], tuple[str, ...]]:
+    """(the steps and attestations of the file that the log signs; why each other one is ignored)."""
+    trusted: dict[str, ControlProgress] = {}
+    rejected: list[str] = []
+    for control_id, entry in controls.items():
+        steps, ignored_steps = _signed_steps(control_id, entry, signed, path)
+        attested, ignored_attestation = _signed_attestation(control_id, entry, signed, path)
+        trusted[control_id] = ControlProgress(steps, attested)
+        rejected += ignored_steps + ignored_attestation
+    return trusted, tuple(rejected)
+
+
 class Resolution(enum.StrEnum):
     """How a control stands for the session (not the audit: a waived or attested control keeps its status)."""
 
@@ -128,9 +203,11 @@ class SessionProgress:
     re-reads the file under its lock, applies itself and writes the file back, so two wizards on one account
     do not undo each other's steps."""
 
-    def __init__(self, account_id: str, path: Path) -> None:
+    def __init__(self, account_id: str, path: Path, log_path: Path | None = None) -> None:
         self.account_id = account_id
         self.path = path
+        self.log_path = log_path or default_log_path(account_id)
+        self.rejected: tuple[str, ...] = ()  # entries of the file the log does not sign, and why
         self.last_control: str | None = None
         self.driver: str | None = None
         self.updated_at: str | None = None
@@ -138,10 +215,14 @@ class SessionProgress:
         self._thread_lock = threading.RLock()  # a screen and its worker thread may share this object
 
     @classmethod
-    def load(cls, account_id: str, log_path: Path | None = None) -> SessionProgress:
+    def load(
+        cls, account_id: str, log_path: Path | None = None, *, signed: SignedState | None = None
+    ) -> SessionProgress:
+        """The account's progress, as far as the log signs it. `signed`: the log's signed state, when the
+        caller has just verified it."""
         check_account_id(account_id)
-        progress = cls(account_id, progress_path(account_id, log_path))
-        progress._reload()
+        progress = cls(account_id, progress_path(account_id, log_path), log_path)
+        progress._reload(signed)
         return progress
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -210,7 +291,7 @@ class SessionProgress:
             "controls": {cid: self.controls[cid].to_dict() for cid in ordered},
         }
 
-    def _reload(self) -> None:
+    def _reload(self, signed: SignedState | None = None) -> None:
         data = read_json_object(self.path, WHAT)
         if data is None:
             return
@@ -228,9 +309,12 @@ class SessionProgress:
         self.last_control = data.get("last_control")
         self.driver = data.get("driver")
         self.updated_at = data.get("updated_at")
-        self.controls = {
+        cached = {
             str(cid): ControlProgress.from_dict(entry, f"{where}, control {cid}") for cid, entry in controls.items()
         }
+        if signed is None and any(entry.steps_done or entry.attested for entry in cached.values()):
+            signed = read_signed_state(self.log_path, self.account_id)
+        self.controls, self.rejected = signed_progress(cached, signed or SignedState(), self.path)
 
 
 def resolution(

@@ -11,8 +11,10 @@ A waiver never changes a control's status: the audit still says FAIL, marked "FA
 
 The book is a JSON file beside the audit log (`<log>.waivers.json`, 0600, replaced atomically). Every grant,
 change and expiry is also a `waiver` record in the log (action granted|changed|expired): the log is the
-evidence, the file is the index the audit reads. A waiver runs through its expiry date (UTC) and is expired
-from the day after; it may be granted for at most one year.
+evidence, the file is the index the audit reads, and it is trusted only as far as the log signs it. An entry
+counts when it is the control's newest signed grant (record number, reason, owner, expiry, grantor, time);
+any other entry, forged or edited, is ignored and named in `book.rejected` (and by `log verify`). A waiver
+runs through its expiry date (UTC) and is expired from the day after; it may be granted for at most one year.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from wizard.audit_log.paths import check_account_id, default_log_path
-from wizard.audit_log.records import Kind
+from wizard.audit_log.records import Kind, Record
+from wizard.audit_log.signed_state import SignedState, read_signed_state
 from wizard.catalog import UnknownControlError, control_id_key, load_catalog
 from wizard.errors import UsageError
 from wizard.findings import Finding, Status
@@ -138,6 +141,26 @@ class Waiver:
         }
 
     @classmethod
+    def from_record(cls, record: Record, expiry: Record | None = None) -> Waiver | None:
+        """The waiver a signed `waiver` record granted (None when the record does not read as one)."""
+        payload = record.payload
+        granted_by = payload.get("granted_by")
+        try:
+            return cls(
+                control_id=str(record.control),
+                reason=str(payload["reason"]),
+                owner=str(payload["owner"]),
+                expires=dt.date.fromisoformat(str(payload["expires"])),
+                granted_by=str(granted_by["caller"]),  # type: ignore[index]
+                granted_by_user=str(granted_by["user"]),  # type: ignore[index]
+                granted_at=record.time,
+                log_seq=record.seq,
+                expiry_logged_seq=expiry.seq if expiry else None,
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    @classmethod
     def from_dict(cls, control_id: str, data: Any, path: Path) -> Waiver:
         def bad(why: str) -> StateFileError:
             return StateFileError(f"The {WHAT} {path}: the waiver of {control_id} {why}; fix or move the file away.")
@@ -201,21 +224,67 @@ def _parse_book(data: dict[str, Any] | None, account_id: str, path: Path) -> dic
     return {str(cid): Waiver.from_dict(str(cid), entry, path) for cid, entry in entries.items()}
 
 
-class WaiverBook:
-    """One account's waivers: read with `load`, changed only through `grant` and `expire_due` (which log)."""
+def _mismatch(entry: Waiver, signed: SignedState) -> str | None:
+    """Why a file's waiver is not the control's newest signed grant; None when it is."""
+    record = signed.grants.get(entry.control_id)
+    if record is None:
+        return signed.unsigned("grants it")
+    if entry.log_seq != record.seq:
+        return SignedState.not_newest(entry.log_seq, record)
+    logged = Waiver.from_record(record)
+    if logged is None:
+        return f"record {record.seq} does not read as a waiver"
+    differ = [
+        f.name
+        for f in fields(Waiver)
+        if f.name != "expiry_logged_seq" and getattr(entry, f.name) != getattr(logged, f.name)
+    ]
+    return f"record {record.seq} has another {' and '.join(differ)}" if differ else None
 
-    def __init__(self, account_id: str, path: Path, waivers: Mapping[str, Waiver]) -> None:
+
+def signed_waivers(
+    cached: Mapping[str, Waiver], signed: SignedState, path: Path
+) -> tuple[dict[str, Waiver], tuple[str, ...]]:
+    """(the file's waivers the log signs, as the log has them; why each other one is ignored)."""
+    trusted: dict[str, Waiver] = {}
+    rejected: list[str] = []
+    for control_id, entry in cached.items():
+        why = _mismatch(entry, signed)
+        if why is None:
+            expiry = signed.expiries.get(signed.grants[control_id].seq)
+            trusted[control_id] = replace(entry, expiry_logged_seq=expiry.seq if expiry else None)
+        else:
+            rejected.append(f"the waiver of {control_id} in {path} is ignored: {why}.")
+    return trusted, tuple(rejected)
+
+
+class WaiverBook:
+    """One account's waivers, those the log signs: read with `load`, changed only through `grant` and
+    `expire_due` (which log). `rejected` says which entries of the file were ignored, and why."""
+
+    def __init__(
+        self,
+        account_id: str,
+        path: Path,
+        waivers: Mapping[str, Waiver],
+        rejected: tuple[str, ...] = (),
+        log_path: Path | None = None,
+    ) -> None:
         self.account_id = account_id
         self.path = path
+        self.log_path = log_path or default_log_path(account_id)
         self._waivers = dict(waivers)
+        self.rejected = rejected
         self._thread_lock = threading.RLock()  # a screen and its worker thread may share this object
 
     @classmethod
-    def load(cls, account_id: str, log_path: Path | None = None) -> WaiverBook:
-        """The account's waivers (none when the file does not exist yet); a damaged file is an error."""
+    def load(cls, account_id: str, log_path: Path | None = None, *, signed: SignedState | None = None) -> WaiverBook:
+        """The account's waivers that the log signs (none when the file does not exist yet); a damaged file is
+        an error. `signed`: the log's signed state, when the caller has just verified it."""
         check_account_id(account_id)
-        path = waivers_path(account_id, log_path)
-        return cls(account_id, path, _parse_book(read_json_object(path, WHAT), account_id, path))
+        book = cls(account_id, waivers_path(account_id, log_path), {}, log_path=log_path)
+        book._reload(signed)
+        return book
 
     @property
     def waivers(self) -> Mapping[str, Waiver]:
@@ -280,16 +349,8 @@ class WaiverBook:
                     "expired": previous.is_expired(day),
                 }
             written = log.record(Kind.WAIVER, payload, control_id=control_id)
-            waiver = Waiver(
-                control_id=control_id,
-                reason=reason,
-                owner=owner,
-                expires=expires,
-                granted_by=log.caller_arn,
-                granted_by_user=log.actor.user,
-                granted_at=written.time,
-                log_seq=written.seq,
-            )
+            waiver = Waiver.from_record(written)  # as signed (a secret-looking text is redacted there)
+            assert waiver is not None
             self._waivers[control_id] = waiver
             self._save()
         return waiver
@@ -328,8 +389,11 @@ class WaiverBook:
         if log.account_id != self.account_id:
             raise WaiverError(f"the audit log is account {log.account_id}'s, not {self.account_id}'s.")
 
-    def _reload(self) -> None:
-        self._waivers = _parse_book(read_json_object(self.path, WHAT), self.account_id, self.path)
+    def _reload(self, signed: SignedState | None = None) -> None:
+        cached = _parse_book(read_json_object(self.path, WHAT), self.account_id, self.path)
+        if cached and signed is None:
+            signed = read_signed_state(self.log_path, self.account_id)
+        self._waivers, self.rejected = signed_waivers(cached, signed or SignedState(), self.path)
 
     def _save(self) -> None:
         ordered = sorted(self._waivers.values(), key=lambda w: control_id_key(w.control_id))

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from wizard.audit_log.paths import fsync_dir, head_file_path
+from wizard.audit_log.paths import head_file_path
 from wizard.audit_log.records import GENESIS_HASH, canonical_json
+from wizard.state_files import read_private, write_private_atomically
 
 HEAD_MAC_PREFIX: Final = b"cis-wizard head\n"
 
@@ -55,10 +55,11 @@ def head_mac(key: bytes, account: str, seq: int, hash_: str) -> str:
 def read_head(log_path: Path) -> HeadFile:
     path = head_file_path(log_path)
     try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        return HeadFile(path, exists=False, head=None)
-    except (OSError, ValueError):
+        raw = read_private(path, "The audit log's head anchor")
+        if raw is None:
+            return HeadFile(path, exists=False, head=None)
+        data = json.loads(raw)
+    except (OSError, ValueError, RecursionError):
         return HeadFile(path, exists=True, head=None)
     if not isinstance(data, dict):
         return HeadFile(path, exists=True, head=None)
@@ -77,20 +78,8 @@ def read_head(log_path: Path) -> HeadFile:
 
 def write_head(log_path: Path, account: str, seq: int, hash_: str, key: bytes) -> None:
     """Replace the anchor atomically; the caller holds the log's lock."""
-    path = head_file_path(log_path)
-    created = not path.exists()
     body = {"account": account, "hash": hash_, "seq": seq, "hmac": head_mac(key, account, seq, hash_)}
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, canonical_json(body) + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
-    if created:
-        fsync_dir(path.parent)
+    write_private_atomically(head_file_path(log_path), canonical_json(body) + b"\n")
 
 
 def write_genesis_head(log_path: Path, account: str, key: bytes) -> None:

@@ -20,10 +20,12 @@ import keyring
 import keyring.errors
 
 from wizard.audit_log.errors import BadKeyError
-from wizard.audit_log.paths import fsync_dir, key_file_path
+from wizard.audit_log.paths import key_file_path
+from wizard.state_files import fsync_dir, open_private, read_private
 
 SERVICE: Final = "cis-wizard"
 KEY_BYTES: Final = 32
+KEY_FILE: Final = "The audit-log key file"
 
 Notice = Callable[[str], None]
 _fallback_announced = False
@@ -75,8 +77,12 @@ def _candidates(account_id: str, log_path: Path) -> tuple[list[LogKey], str | No
         location = _keyring_location(account_id)
         found.append(LogKey(_decode(stored, location), "keyring", location))
     path = key_file_path(log_path)
-    if path.is_file():
-        found.append(LogKey(_decode(path.read_text(encoding="ascii"), str(path)), "file", str(path)))
+    try:
+        stored_file = read_private(path, KEY_FILE)
+    except OSError as error:
+        raise BadKeyError(f"Cannot read the audit-log key file {path}: {error.strerror or error}.") from error
+    if stored_file is not None:
+        found.append(LogKey(_decode(stored_file.decode("ascii", "replace"), str(path)), "file", str(path)))
     return found, keyring_problem
 
 
@@ -104,7 +110,7 @@ def _store_in_keyring(account_id: str, secret: bytes) -> str | None:
 
 
 def _write_key_file(path: Path, secret: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE)
     try:
         os.fchmod(fd, 0o600)  # whatever the umask
         os.write(fd, secret.hex().encode() + b"\n")

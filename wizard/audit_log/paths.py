@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from pathlib import Path
 
@@ -39,19 +37,3 @@ def key_file_path(log_path: Path) -> Path:
 def head_file_path(log_path: Path) -> Path:
     """The head anchor: the last record's sequence number and hash, so a cut-off end is noticed."""
     return log_path.with_name(log_path.name + ".head")
-
-
-def ensure_private_dir(directory: Path) -> None:
-    """Create the directory (and parents) readable only by its owner, if it is missing."""
-    if not directory.is_dir():
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a new directory entry durable (a file created but never reachable after a crash is lost)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):  # some file systems cannot fsync a directory; the data is synced
-            os.fsync(fd)
-    finally:
-        os.close(fd)

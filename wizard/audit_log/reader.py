@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wizard.audit_log.errors import LogUnavailableError
 from wizard.audit_log.records import Record, RecordFormatError
+from wizard.state_files import read_private
 
 
 @dataclass
@@ -23,11 +24,12 @@ def read_log_bytes(path: Path) -> bytes:
     if path.is_dir():
         raise LogUnavailableError(f"The audit log {path} is a directory.")
     try:
-        return path.read_bytes()
-    except FileNotFoundError as error:
-        raise LogUnavailableError(f"There is no audit log at {path}.") from error
+        data = read_private(path, "The audit log")
     except OSError as error:
         raise LogUnavailableError(f"Cannot read the audit log {path}: {error.strerror or error}.") from error
+    if data is None:
+        raise LogUnavailableError(f"There is no audit log at {path}.")
+    return data
 
 
 def split_lines(data: bytes) -> list[bytes]:

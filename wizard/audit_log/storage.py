@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Final
 
 from wizard.audit_log.errors import AuditLogError, LogUnavailableError
-from wizard.audit_log.paths import ensure_private_dir, fsync_dir
 from wizard.audit_log.records import GENESIS_HASH, line_hash
+from wizard.state_files import ensure_private_dir, fsync_dir, open_private
 
 _CHUNK: Final = 64 * 1024
 
@@ -68,8 +68,8 @@ class LogFile:
             raise LogUnavailableError(f"The audit log {path} is a directory.")
         try:
             ensure_private_dir(path.parent)
-            existed = path.exists()
-            self.fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            existed = os.path.lexists(path)
+            self.fd = open_private(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, "The audit log")
         except OSError as error:
             raise LogUnavailableError(f"Cannot open the audit log {path}: {error.strerror or error}.") from error
         if not existed:

@@ -1,4 +1,5 @@
-"""`log verify`: check the chain, every HMAC and the head anchor; name the first bad sequence number.
+"""`log verify`: check the chain, every HMAC and the head anchor; name the first bad sequence number; then
+check the waivers and progress beside the log against it.
 
 Line by line, the log must hold records 1, 2, 3, ... each chaining to the one before (`prev` = SHA-256 of the
 previous record's line) and each carrying a valid HMAC under the account's key. A line that is not JSON is
@@ -10,7 +11,9 @@ What each kind of tampering looks like:
 * an edited field, or a forged record (right seq and prev, but signed without the key): its HMAC fails;
 * a deleted record: the next one turns up where it belongs ("record 5 is missing");
 * a reordered, duplicated or inserted record: a seq out of place, or an HMAC or chain that fails;
-* a truncated file: the head anchor is past the last record, or missing.
+* a truncated file: the head anchor is past the last record, or missing;
+* a waiver, checklist step or attestation added to the files beside the log (or edited there) without its
+  signed record: named in `state_mismatches` (see `signed_state`), and the report is not intact.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +41,24 @@ class VerifyReport:
     last_seq: int  # the newest record that verified, in order, before any problem (0: none)
     first_bad_seq: int | None  # the first sequence number that does not hold its genuine record
     bad_line: int | None
-    problem: str | None  # why the log is not intact; None when it is
+    log_problem: str | None  # why the log itself is not intact; None when it is
     torn_lines: tuple[int, ...]
     line_count: int
     head_seq: int | None
     key: str | None  # where the key came from
+    state_mismatches: tuple[str, ...] = ()  # waiver and progress entries beside the log that it does not sign
 
     @property
     def records(self) -> int:
         return self.last_seq
+
+    @property
+    def problem(self) -> str | None:
+        """Why the log, or the waivers and progress beside it, are not what the wizard signed; None if they are."""
+        if self.log_problem is not None or not self.state_mismatches:
+            return self.log_problem
+        more = f" (and {len(self.state_mismatches) - 1} more)" if len(self.state_mismatches) > 1 else ""
+        return f"the state beside the log does not match it: {self.state_mismatches[0].rstrip('.')}{more}."
 
     @property
     def intact(self) -> bool:
@@ -74,6 +86,7 @@ class VerifyReport:
                 )
             else:
                 lines.append(f"line {number} is a torn line (an append cut short); the chain continues past it.")
+        lines.extend(f"not signed: {mismatch}" for mismatch in self.state_mismatches)
         if self.key:
             lines.append(f"key: {self.key}")
         return lines
@@ -88,6 +101,8 @@ class VerifyReport:
             "first_bad_seq": self.first_bad_seq,
             "bad_line": self.bad_line,
             "problem": self.problem,
+            "log_intact": self.log_problem is None,
+            "state_mismatches": list(self.state_mismatches),
             "torn_lines": list(self.torn_lines),
             "torn_tail": self.torn_tail,
             "head_seq": self.head_seq,
@@ -150,6 +165,7 @@ class _Chain:
         self.expected_seq = 1
         self.prev_hash = GENESIS_HASH
         self.hashes: dict[int, str] = {0: GENESIS_HASH}
+        self.records: list[Record] = []  # those that verified, in order
         self.torn: list[int] = []
         self.problem: str | None = None
         self.bad_seq: int | None = None
@@ -166,7 +182,7 @@ class _Chain:
             return True
         expected = self.expected_seq
         try:
-            Record.from_dict(data)
+            record = Record.from_dict(data)
         except RecordFormatError as error:
             self.fail(expected, number, f"line {number} is not a log record ({error}).")
             return False
@@ -206,6 +222,7 @@ class _Chain:
         self.prev_hash = hashlib.sha256(line).hexdigest()
         self.hashes[seq] = self.prev_hash
         self.expected_seq = seq + 1
+        self.records.append(record)
         return True
 
     def check_head(self, head: anchor.HeadFile, has_lines: bool) -> None:
@@ -226,14 +243,15 @@ class _Chain:
             self.fail(found.seq, None, f"record {found.seq} is not the record the head anchor was written for.")
 
 
-def verify_log(path: Path, account_id: str | None = None) -> VerifyReport:
-    """Verify the whole log. Raises LogUnavailableError (no log) or MissingKeyError (nothing to check with)."""
+def read_verified(path: Path, account_id: str | None = None) -> tuple[VerifyReport, list[Record]]:
+    """The chain, HMACs and anchor checked, and the records that verified (up to the first bad one).
+    Raises LogUnavailableError (no log) or MissingKeyError (nothing to check with)."""
     lines = split_lines(read_log_bytes(path))
     head = anchor.read_head(path)
     account = check_account_id(account_id) if account_id else _account_of(lines, head)
     if account is None:
         if not lines and not head.exists:  # created, nothing written yet: nothing to check
-            return VerifyReport(path, None, 0, None, None, None, (), 0, None, None)
+            return VerifyReport(path, None, 0, None, None, None, (), 0, None, None), []
         raise LogUnavailableError(f"{path} is not a cis-wizard audit log (no record names an AWS account).")
     candidates = candidate_keys(account, path)
     if not candidates:
@@ -247,15 +265,43 @@ def verify_log(path: Path, account_id: str | None = None) -> VerifyReport:
             break
     if chain.problem is None:
         chain.check_head(head, has_lines=bool(lines))
-    return VerifyReport(
+    report = VerifyReport(
         path=path,
         account_id=account,
         last_seq=chain.expected_seq - 1,
         first_bad_seq=chain.bad_seq,
         bad_line=chain.bad_line,
-        problem=chain.problem,
+        log_problem=chain.problem,
         torn_lines=tuple(chain.torn),
         line_count=len(lines),
         head_seq=head.head.seq if head.head else None,
         key=key.location,
     )
+    return report, chain.records
+
+
+def _state_mismatches(report: VerifyReport, records: list[Record]) -> list[str]:
+    """What the waivers and progress files beside the log hold that the signed log does not."""
+    from wizard.audit_log.signed_state import SignedState
+    from wizard.session_progress import SessionProgress
+    from wizard.state_files import StateFileError
+    from wizard.waivers import WaiverBook
+
+    assert report.account_id is not None
+    signed = SignedState.from_records(records, report.log_problem)
+    found: list[str] = []
+    for load in (WaiverBook.load, SessionProgress.load):
+        try:
+            found.extend(load(report.account_id, report.path, signed=signed).rejected)
+        except StateFileError as error:
+            found.append(str(error))
+    return found
+
+
+def verify_log(path: Path, account_id: str | None = None) -> VerifyReport:
+    """Verify the whole log, and the waivers and progress beside it against it. Raises LogUnavailableError
+    (no log) or MissingKeyError (nothing to check with)."""
+    report, records = read_verified(path, account_id)
+    if report.account_id is None:
+        return report
+    return replace(report, state_mismatches=tuple(_state_mismatches(report, records)))

@@ -12,7 +12,7 @@ from wizard.collectors.inventory import Inventory
 from wizard.credential_report import CredentialRow
 from wizard.errors import AwsReadError
 from wizard.findings import Finding, FindingBuilder, Status
-from wizard.policy_documents import default_version_document, document_grants_full_admin
+from wizard.policy_documents import PolicyDocumentError, default_version_document, document_grants_full_admin
 
 UNUSED_CREDENTIAL_DAYS = 90
 KEY_ROTATION_DAYS = 90
@@ -27,7 +27,12 @@ def _days_since(moment: datetime, now: datetime) -> int:
     return int((now - moment).total_seconds() // 86400)
 
 
-def _users(inv: Inventory) -> list[CredentialRow]:
+def _users(inv: Inventory, builder: FindingBuilder) -> list[CredentialRow]:
+    """The users' rows of the credential report; a line that does not add up is an ERROR row of `builder`
+    (whose credentials it holds cannot be told, so the control can never pass over it)."""
+    for unreadable in inv.unreadable_report_rows():
+        resource = f"credential-report:line-{unreadable.line}"
+        builder.add(resource, GLOBAL, Status.ERROR, f"MalformedReportRow: {unreadable.reason}")
     return [row for row in inv.credential_report() if not row.is_root]
 
 
@@ -36,13 +41,19 @@ def _cite_report_rows(inv: Inventory, builder: FindingBuilder) -> None:
     named = [r for r in builder.resources if r.status is Status.FAIL] or builder.resources
     users = {r.id.split(":", 1)[0] for r in named}
     rows = [row.raw for row in inv.credential_report() if row.user in users or (row.is_root and row.arn in users)]
-    cite("iam:GetCredentialReport", inv.home_region, {"rows": rows, "users_in_report": len(inv.credential_report())})
+    cited: dict[str, Any] = {"rows": rows, "users_in_report": len(inv.credential_report())}
+    if inv.unreadable_report_rows():
+        cited["unreadable_lines"] = [{"line": u.line, "text": u.text} for u in inv.unreadable_report_rows()]
+    cite("iam:GetCredentialReport", inv.home_region, cited)
 
 
 def _root_row(inv: Inventory) -> CredentialRow:
     for row in inv.credential_report():
         if row.is_root:
             return row
+    unreadable = inv.unreadable_report_rows()
+    if unreadable:  # root's row may be among them
+        raise AwsReadError("iam:GetCredentialReport", inv.home_region, "MalformedReportRow", unreadable[0].reason)
     raise AwsReadError(
         "iam:GetCredentialReport",
         inv.home_region,
@@ -76,7 +87,7 @@ def root_account_use(inv: Inventory) -> Finding:
 @register("1.2", reads=("credential_report",))
 def console_users_have_mfa(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.2")
-    for row in _users(inv):
+    for row in _users(inv, builder):
         if not row.password_enabled:
             continue
         if row.mfa_active:
@@ -101,7 +112,7 @@ def _last_activity(used: datetime | None, fallback: datetime | None) -> tuple[da
 @register("1.3", reads=("credential_report",))
 def unused_credentials_disabled(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.3")
-    for row in _users(inv):
+    for row in _users(inv, builder):
         credentials: list[tuple[str, datetime | None, str]] = []
         if row.password_enabled:
             when, how = _last_activity(row.password_last_used, row.password_last_changed or row.created)
@@ -132,7 +143,7 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
 @register("1.4", reads=("credential_report",))
 def access_keys_rotated(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.4")
-    for row in _users(inv):
+    for row in _users(inv, builder):
         for key in row.active_keys():
             resource = f"{row.user}:access_key_{key.number}"
             rotated = key.last_rotated or row.created
@@ -352,7 +363,7 @@ def support_role(inv: Inventory) -> Finding:
 @register("1.21", reads=("credential_report",))
 def no_keys_at_initial_setup(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.21")
-    for row in _users(inv):
+    for row in _users(inv, builder):
         if not row.password_enabled:
             continue
         for key in row.active_keys():
@@ -374,7 +385,13 @@ def no_keys_at_initial_setup(inv: Inventory) -> Finding:
 def no_full_admin_policies(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.22")
     policies = inv.authorization_details().policies
-    admin = [p for p in policies if document_grants_full_admin(default_version_document(p))]
+    admin: list[dict[str, Any]] = []
+    for policy in policies:
+        try:
+            if document_grants_full_admin(default_version_document(policy)):
+                admin.append(policy)
+        except PolicyDocumentError as error:
+            builder.add(policy["Arn"], GLOBAL, Status.ERROR, f"MalformedPolicyDocument: {error}")
     cite(
         "iam:GetAccountAuthorizationDetails",
         inv.home_region,

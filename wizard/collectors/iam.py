@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.collectors.api import ReadApi
-from wizard.credential_report import CredentialReportError, CredentialRow, parse_credential_report
+from wizard.credential_report import CredentialReport, CredentialReportError, read_credential_report
 from wizard.errors import AwsReadError
 
 REPORT_POLL_SECONDS = (0.2, 0.5, 1, 2, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5)
@@ -21,7 +21,7 @@ class AuthorizationDetails:
     policies: list[dict[str, Any]]  # customer-managed (Scope=Local) policies with all their versions
 
 
-def fetch_credential_report(api: ReadApi, region: str) -> list[CredentialRow]:
+def fetch_credential_report(api: ReadApi, region: str) -> CredentialReport:
     """Generate the report and poll until IAM says it is complete, then read and parse it."""
     for pause in (0, *REPORT_POLL_SECONDS):
         time.sleep(pause)
@@ -32,11 +32,14 @@ def fetch_credential_report(api: ReadApi, region: str) -> list[CredentialRow]:
         raise AwsReadError("iam:GenerateCredentialReport", region, "ReportNotReady", "the report was not ready in time")
     reply = api.call("iam", "GetCredentialReport", region, record=False) or {}
     try:
-        rows = parse_credential_report(reply.get("Content", b""))
+        report = read_credential_report(reply.get("Content", b""))
     except CredentialReportError as error:
         raise AwsReadError("iam:GetCredentialReport", region, "MalformedReport", str(error)) from error
-    api._record("iam", "GetCredentialReport", region, {}, {"rows": [row.raw for row in rows]})
-    return rows
+    response: dict[str, Any] = {"rows": [row.raw for row in report.rows]}
+    if report.unreadable:
+        response["unreadable_lines"] = [{"line": row.line, "text": row.text} for row in report.unreadable]
+    api._record("iam", "GetCredentialReport", region, {}, response)
+    return report
 
 
 def fetch_account_summary(api: ReadApi, region: str) -> dict[str, int]:

@@ -12,7 +12,7 @@ from wizard.aws_context import MAX_CONCURRENCY, AwsContext
 from wizard.collectors import iam, logging, regional
 from wizard.collectors.api import ReadApi
 from wizard.collectors.cache import ReadCache, ReadCompute, ReadLog
-from wizard.credential_report import CredentialRow
+from wizard.credential_report import CredentialReport, CredentialRow, UnreadableRow
 from wizard.errors import AwsReadError
 from wizard.findings import Evidence
 
@@ -89,6 +89,14 @@ class Inventory:
         return self.ctx.identity().account_id
 
     def credential_report(self) -> list[CredentialRow]:
+        """The report's rows that add up (see `unreadable_report_rows` for the others)."""
+        return self._full_credential_report().rows
+
+    def unreadable_report_rows(self) -> tuple[UnreadableRow, ...]:
+        """Lines of the credential report whose columns do not add up: their users cannot be judged."""
+        return self._full_credential_report().unreadable
+
+    def _full_credential_report(self) -> CredentialReport:
         return self._read(("credential_report",), lambda api: iam.fetch_credential_report(api, self.home_region))
 
     def account_summary(self) -> dict[str, int]:
