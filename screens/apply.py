@@ -120,9 +120,7 @@ class ApplyScreen(Screen[None]):
         session = wizard_app(self).session
         assert session is not None
         intro = f"The account changed since the plan for {', '.join(old.control_ids)} was shown. Its calls now:"
-        self.app.call_from_thread(
-            self.app.push_screen, ConfirmScreen([new], session.account_id, intro=intro), done
-        )
+        self.app.call_from_thread(self.app.push_screen, ConfirmScreen([new], session.account_id, intro=intro), done)
         answered.wait()
         return Decision(answer[0], "confirmed again in the wizard" if answer[0] else "declined in the wizard")
 

@@ -61,6 +61,7 @@ class WizardSession:
     waivers: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # said once by the log (e.g. no keyring): shown as toasts
     _log: Any = None
+    _told: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -163,7 +164,9 @@ class WizardSession:
         """The account's waivers (kept beside the log, shared with `cis-wizard audit` and `checklist`)."""
         from wizard.waivers import WaiverBook
 
-        return WaiverBook.load(self.account_id, self.log_path)
+        book = WaiverBook.load(self.account_id, self.log_path)
+        self._tell_once(book.rejected)
+        return book
 
     def refresh_waivers(self) -> None:
         """Waivers in force, for the overview; lapsed ones are recorded as expired in the log."""
@@ -178,7 +181,16 @@ class WizardSession:
     def progress(self) -> Any:
         from wizard.session_progress import SessionProgress
 
-        return SessionProgress.load(self.account_id, self.log_path)
+        progress = SessionProgress.load(self.account_id, self.log_path)
+        self._tell_once(progress.rejected)
+        return progress
+
+    def _tell_once(self, messages: Any) -> None:
+        """Entries of the waiver or progress file that the signed log does not back: shown once, as toasts."""
+        for message in messages or ():
+            if message not in self._told:
+                self._told.add(message)
+                self.notices.append(message)
 
     def resume_point(self) -> str | None:
         """Where this account's session left off: the first unresolved control from the last one opened."""

@@ -34,7 +34,9 @@ def test_plan_without_an_alarm_address_says_what_it_leaves_out(endpoint: str) ->
     assert "--alarm-email" in line
     # 2.1 and 2.4 were only needed for the alarms, which cannot be planned: they are not in the script.
     assert [x for x in script.stdout.splitlines() if x.startswith("aws ")] == []
-    data = json.loads(run_cli("plan", "--endpoint-url", endpoint, *REGIONS, "--controls", "3.1", "--format", "json").stdout)
+    data = json.loads(
+        run_cli("plan", "--endpoint-url", endpoint, *REGIONS, "--controls", "3.1", "--format", "json").stdout
+    )
     assert data["plans"] == []
     assert [item["control"] for item in data["not_planned"]] == ["3.1"]
     assert "the audit of" in script.stdout and "valid only for the account as it was then" in script.stdout
@@ -53,12 +55,22 @@ def test_apply_without_an_alarm_address_changes_nothing_and_exits_3_every_time(e
 def test_the_log_files_each_record_under_the_controls_the_plan_fixes(endpoint: str, tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
     proc = run_cli(
-        "apply", "--endpoint-url", endpoint, *REGIONS, "--controls", "3.4", "--alarm-email", "sec@example.com",
-        "--yes", "--log", str(log),
+        "apply",
+        "--endpoint-url",
+        endpoint,
+        *REGIONS,
+        "--controls",
+        "3.4",
+        "--alarm-email",
+        "sec@example.com",
+        "--yes",
+        "--log",
+        str(log),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     alarm_records = [
-        r for r in records(log)
+        r
+        for r in records(log)
         if r["kind"] in ("plan", "confirm", "call", "result") and "3.4" in r["payload"].get("controls", [])
     ]
     kinds = {r["kind"] for r in alarm_records}
@@ -79,8 +91,17 @@ def test_risk_safe_applies_only_the_safe_plans(endpoint: str, tmp_path: Path) ->
     world = [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
     ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=world)
     proc = run_cli(
-        "apply", "--endpoint-url", endpoint, *REGIONS, "--controls", "1.5-1.11,4.1", "--risk", "safe", "--yes",
-        "--log", str(tmp_path / "audit.jsonl"),
+        "apply",
+        "--endpoint-url",
+        endpoint,
+        *REGIONS,
+        "--controls",
+        "1.5-1.11,4.1",
+        "--risk",
+        "safe",
+        "--yes",
+        "--log",
+        str(tmp_path / "audit.jsonl"),
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr  # 4.1 still fails
     assert "4.1" in proc.stdout and "--risk" in proc.stdout
@@ -94,10 +115,21 @@ def test_risk_safe_applies_only_the_safe_plans(endpoint: str, tmp_path: Path) ->
 
 def _apply(endpoint: str, log: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    args = ["apply", "--endpoint-url", endpoint, *REGIONS, "--all-failing", "--yes", "--alarm-email",
-            "sec@example.com", "--log", str(log)]
-    return subprocess.Popen([sys.executable, "-m", "wizard", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
+    args = [
+        "apply",
+        "--endpoint-url",
+        endpoint,
+        *REGIONS,
+        "--all-failing",
+        "--yes",
+        "--alarm-email",
+        "sec@example.com",
+        "--log",
+        str(log),
+    ]
+    return subprocess.Popen(
+        [sys.executable, "-m", "wizard", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
 
 
 def test_two_applies_at_once_never_fail_a_step(endpoint: str, tmp_path: Path) -> None:

@@ -65,9 +65,9 @@ def test_1_16_and_1_22_on_the_same_user_detach_the_admin_policy_once(ctx) -> Non
     assert moved.requires and "admin-policies" in moved.requires
     groups = iam().list_groups_for_user(UserName="alice")["Groups"]
     [group] = groups
-    assert [p["PolicyArn"] for p in iam().list_attached_group_policies(GroupName=group["GroupName"])[
-        "AttachedPolicies"
-    ]] == [reader]
+    assert [
+        p["PolicyArn"] for p in iam().list_attached_group_policies(GroupName=group["GroupName"])["AttachedPolicies"]
+    ] == [reader]
     assert iam().list_attached_user_policies(UserName="alice")["AttachedPolicies"] == []
 
 
@@ -83,15 +83,21 @@ def test_1_16_and_1_22_when_the_admin_policy_is_also_on_a_group_and_a_role(ctx) 
     iam().attach_group_policy(GroupName="ops", PolicyArn=reader)
     iam().create_user(UserName="bob")
     iam().add_user_to_group(GroupName="ops", UserName="bob")
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                                                     "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
     iam().create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(trust))
     iam().attach_role_policy(RoleName="app", PolicyArn=admin)
 
     run = applied_cleanly(ctx, "1.16", "1.22")
 
-    detached = {(s.operation, s.params.get("UserName") or s.params.get("GroupName") or s.params.get("RoleName"))
-                for plan in run.selection.plans for s in plan.steps if s.operation.startswith("Detach")}
+    detached = {
+        (s.operation, s.params.get("UserName") or s.params.get("GroupName") or s.params.get("RoleName"))
+        for plan in run.selection.plans
+        for s in plan.steps
+        if s.operation.startswith("Detach")
+    }
     assert detached >= {("DetachUserPolicy", "alice"), ("DetachGroupPolicy", "ops"), ("DetachRolePolicy", "app")}
     # ops, without FullAdmin, now has exactly alice's remaining policies: she joins it, no new group is made.
     assert [g["GroupName"] for g in iam().list_groups_for_user(UserName="alice")["Groups"]] == ["ops"]
@@ -108,8 +114,12 @@ def test_one_old_unused_setup_key_is_deactivated_once_for_1_3_1_4_and_1_21(ctx) 
 
     run = applied_cleanly(ctx, "1.3", "1.4", "1.21")
 
-    deactivations = [(plan.id, s.params["AccessKeyId"]) for plan in run.selection.plans for s in plan.steps
-                     if s.operation == "UpdateAccessKey"]
+    deactivations = [
+        (plan.id, s.params["AccessKeyId"])
+        for plan in run.selection.plans
+        for s in plan.steps
+        if s.operation == "UpdateAccessKey"
+    ]
     assert [k for _, k in deactivations] == [key]  # once, by the first plan
     first = run.selection.plans[0]
     assert set(first.control_ids) >= {"1.3", "1.4", "1.21"}  # it fixes all three, and is logged for all three
@@ -120,9 +130,9 @@ def test_one_old_unused_setup_key_is_deactivated_once_for_1_3_1_4_and_1_21(ctx) 
 # -- 4.1 + 4.2 + 4.3 on one rule of a default group -----------------------------------------------------------
 def test_one_world_open_rule_of_a_default_group_is_revoked_once_for_4_1_4_2_and_4_3(ctx) -> None:
     ec2 = boto3.client("ec2", region_name=HOME)
-    default = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])[
-        "SecurityGroups"
-    ][0]["GroupId"]
+    default = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][
+        0
+    ]["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=default, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
     )

@@ -49,11 +49,13 @@ def context(url: str) -> AwsContext:
 
 def copies(endpoint: str) -> dict[str, int]:
     """How many of each thing the fixes make exist (each should be one)."""
+
     def client(service: str):  # type: ignore[no-untyped-def]
         return boto3.client(service, endpoint_url=endpoint, region_name=HOME)
 
     keys = [
-        k for k in client("kms").list_keys()["Keys"]
+        k
+        for k in client("kms").list_keys()["Keys"]
         if client("kms").describe_key(KeyId=k["KeyId"])["KeyMetadata"].get("Description", "").startswith("cis-wizard")
     ]
     topic = next(t["TopicArn"] for t in client("sns").list_topics()["Topics"] if t["TopicArn"].endswith(":cis-alarms"))

@@ -143,5 +143,7 @@ async def test_fix_all_from_the_keyboard_passes_every_automated_control(sandbox,
         now, _ = session.score()
         assert now > before
         automated = [c.id for c in load_catalog() if c.fix == "auto"]
-        left = {c: session.status(c) for c in automated if session.status(c) not in (Status.PASS, Status.NOT_APPLICABLE)}
+        left = {
+            c: session.status(c) for c in automated if session.status(c) not in (Status.PASS, Status.NOT_APPLICABLE)
+        }
         assert set(left) <= {"1.17"}, left  # moto has no account contact API

@@ -273,20 +273,16 @@ class ChecklistRun:
                     "statement": statement,
                     "checklist": self.checklist.title,
                     "finding": _finding_payload(finding),
+                    "open_resources": list(open_resource_ids(finding)),  # all of them: the finding shows 20
                     "verified_at": verification.at.isoformat(),
                     "steps_done": list(self.steps_done()),
                 },
                 control_id=self.control_id,
             )
-            attested = Attested(
-                by=name,
-                statement=statement,
-                at=written.time,
-                seq=written.seq,
-                status=finding.status.value,
-                error_code=finding.error_code,
-                resources=open_resource_ids(finding),
-            )
+            # As the signed record has it (a redacted name or statement included), so that it matches the log.
+            attested = Attested.from_record(written)
+            if attested is None:
+                raise ChecklistStateError(f"the attestation of {self.control_id} was written but does not read back")
             self.progress.record_attestation(self.control_id, attested)
             self.recorded.append(f"attestation by {name}")
             self._record_completion("attestation", finding, {"attestation_seq": written.seq})

@@ -16,7 +16,13 @@ from actions.registry import FixContext, register_fix
 from wizard.collectors.iam import AuthorizationDetails
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan, Risk
-from wizard.policy_documents import default_version_document, document_grants_full_admin, load_document, policy_json
+from wizard.policy_documents import (
+    PolicyDocumentError,
+    default_version_document,
+    document_grants_full_admin,
+    load_document,
+    policy_json,
+)
 
 CREATED_BY_TAG = {"Key": "created-by", "Value": "cis-wizard"}
 IAM_NAME_MAX = 128
@@ -34,16 +40,26 @@ def canonical_document(document: Any) -> str:
 PolicySet = tuple[tuple[str, ...], tuple[str, ...]]  # (managed policy ARNs, canonical inline documents), sorted
 
 
+def _inline_documents(owner: str, policies: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The canonical documents of an owner's inline policies; one that cannot be read is named, never
+    replaced by another document (PolicyDocumentError)."""
+    documents = []
+    for policy in policies:
+        try:
+            documents.append(canonical_document(policy.get("PolicyDocument")))
+        except PolicyDocumentError as error:
+            raise PolicyDocumentError(f"{owner}'s inline policy {policy.get('PolicyName')}: {error}") from error
+    return tuple(sorted(documents))
+
+
 def user_policy_set(user: dict[str, Any]) -> PolicySet:
     managed = tuple(sorted({p["PolicyArn"] for p in user.get("AttachedManagedPolicies", [])}))
-    inline = tuple(sorted(canonical_document(p.get("PolicyDocument")) for p in user.get("UserPolicyList", [])))
-    return managed, inline
+    return managed, _inline_documents(f"user {user.get('UserName')}", user.get("UserPolicyList", []))
 
 
 def group_policy_set(group: dict[str, Any]) -> PolicySet:
     managed = tuple(sorted({p["PolicyArn"] for p in group.get("AttachedManagedPolicies", [])}))
-    inline = tuple(sorted(canonical_document(p.get("PolicyDocument")) for p in group.get("GroupPolicyList", [])))
-    return managed, inline
+    return managed, _inline_documents(f"group {group.get('GroupName')}", group.get("GroupPolicyList", []))
 
 
 def group_name_for(prefix: str, policy_names: list[str], policy_set: PolicySet) -> str:
@@ -278,6 +294,13 @@ def user_policies_to_groups_plan(fix: FixContext) -> Plan:
         details = fix.inventory.authorization_details()
     except AwsReadError as error:
         return Plan("user-policies-to-groups", ("1.16",), title, (), refused=f"cannot read IAM: {error.reason}")
+    try:
+        return _moves_plan(fix, details, title)
+    except PolicyDocumentError as error:
+        return Plan("user-policies-to-groups", ("1.16",), title, (), refused=f"{error}; not changed")
+
+
+def _moves_plan(fix: FixContext, details: AuthorizationDetails, title: str) -> Plan:
     users, groups, notes = _after_earlier_plans(fix, details)
     moves: dict[PolicySet, _Move] = {}
     own_kept = False
@@ -480,11 +503,16 @@ def admin_policies_plan(fix: FixContext) -> Plan:
         details = fix.inventory.authorization_details()
     except AwsReadError as error:
         return Plan("admin-policies", ("1.22",), title, (), refused=f"cannot read IAM: {error.reason}")
-    admin = [
-        p
-        for p in details.policies
-        if int(p.get("AttachmentCount", 0)) and document_grants_full_admin(default_version_document(p))
-    ]
+    admin = []
+    unreadable: list[str] = []
+    for policy in details.policies:
+        if not int(policy.get("AttachmentCount", 0)):
+            continue
+        try:
+            if document_grants_full_admin(default_version_document(policy)):
+                admin.append(policy)
+        except PolicyDocumentError as error:
+            unreadable.append(f"{policy['Arn']}: its default version cannot be read ({error}); not changed")
     caller_groups = {g for u in details.users if u["UserName"] == fix.caller_user_name for g in u.get("GroupList", [])}
     members: dict[str, list[str]] = {}
     for user in details.users:
@@ -493,7 +521,7 @@ def admin_policies_plan(fix: FixContext) -> Plan:
     steps: list[ApiCall] = []
     undo: list[ApiCall] = []
     affected: list[str] = []
-    refusals: list[str] = []
+    refusals: list[str] = list(unreadable)
     notes: list[str] = []
     for policy in sorted(admin, key=lambda p: p["Arn"]):
         arn = policy["Arn"]

@@ -161,7 +161,10 @@ def trail_bucket_not_public(inv: Inventory) -> Finding:
             account_block = None  # the bucket's own settings still decide; the failed read stays in evidence
         reasons = bucket_public_exposure(bucket, account_block)
         arn = f"arn:aws:s3:::{bucket.name}"
-        if reasons:
+        restricted = any(b.get("RestrictPublicBuckets") for b in (bucket.public_access_block, account_block) if b)
+        if bucket.policy_error and not reasons and not restricted:
+            builder.add(arn, bucket.region, Status.ERROR, bucket.policy_error)
+        elif reasons:
             builder.failed(arn, bucket.region, "; ".join(reasons))
         else:
             builder.passed(arn, bucket.region, f"not public (bucket of {trail.name})")

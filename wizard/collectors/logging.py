@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from wizard.collectors.api import ReadApi
+from wizard.policy_documents import PolicyDocumentError, parse_document_text
 
 _S3_ABSENT = ("NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration")
 
@@ -112,6 +112,7 @@ class BucketFacts:
     policy: dict[str, Any] | None
     public_access_block: dict[str, bool] | None
     logging: dict[str, Any] | None  # LoggingEnabled, or None when access logging is off
+    policy_error: str | None = None  # why the policy could not be read (too deep, too big, not JSON)
 
 
 def fetch_bucket(api: ReadApi, home_region: str, name: str) -> BucketFacts:
@@ -127,7 +128,12 @@ def fetch_bucket(api: ReadApi, home_region: str, name: str) -> BucketFacts:
         logging_job = pool.submit(api.call, "s3", "GetBucketLogging", region, Bucket=name)
         acl, policy_reply = acl_job.result() or {}, policy_job.result()
         block_reply, logging_reply = block_job.result(), logging_job.result() or {}
-    policy = json.loads(policy_reply["Policy"]) if policy_reply and policy_reply.get("Policy") else None
+    policy, policy_error = None, None
+    if policy_reply and policy_reply.get("Policy"):
+        try:
+            policy = parse_document_text(policy_reply["Policy"])
+        except PolicyDocumentError as error:
+            policy_error = f"PolicyDocumentError: the bucket policy cannot be read: {error}"
     return BucketFacts(
         name=name,
         region=region,
@@ -135,6 +141,7 @@ def fetch_bucket(api: ReadApi, home_region: str, name: str) -> BucketFacts:
         policy=policy,
         public_access_block=dict(block_reply["PublicAccessBlockConfiguration"]) if block_reply else None,
         logging=logging_reply.get("LoggingEnabled"),
+        policy_error=policy_error,
     )
 
 
