@@ -28,6 +28,7 @@ from actions.confirm_rule import RISK_ORDER
 from actions.workflow import Composition, Decision, FixSelection, NotPlanned, controls_of, verify_controls
 from wizard.audit import AuditResult
 from wizard.aws_context import MAX_CONCURRENCY, AwsContext
+from wizard.checks.monitoring import waits_for_a_person
 from wizard.collectors.inventory import Inventory
 from wizard.executor import CallJournal, PlanOutcome, RunControl, StepOutcome, run_plan
 from wizard.findings import Finding, Status
@@ -72,8 +73,9 @@ class PlanResult:
 
 @dataclass(frozen=True)
 class ApplyEvent:
-    """Progress, for a screen or a terminal: `kind` is plan-start, step-start, step-done, plan-done, replanned,
-    verify-start or verify-done."""
+    """Progress, for a screen or a terminal: `kind` is plan-start, step-start, step-done, waiting (a step
+    waits for AWS to propagate a change: `message` says what, `seconds` how long so far), plan-done,
+    replanned, verify-start or verify-done."""
 
     kind: str
     plan: Plan | None = None
@@ -83,6 +85,7 @@ class ApplyEvent:
     number: int = 0  # the plan's place in the run (1-based)
     total: int = 0  # plans in the run
     message: str = ""
+    seconds: float = 0.0
 
 
 EventCallback = Callable[[ApplyEvent], None]
@@ -113,6 +116,10 @@ class ApplyReport:
         if self.verify is not None:
             latest.update({r.control.id: r.finding for r in self.verify.results})
         return latest
+
+    def waiting_for_a_person(self) -> list[str]:
+        """The chosen controls whose only missing piece is a person's act (a subscription to confirm)."""
+        return [c for c in self.still_failing() if waits_for_a_person(self.findings()[c])]
 
     def still_failing(self) -> list[str]:
         """The chosen controls that do not pass now (FAIL, or could not be checked)."""
@@ -241,7 +248,7 @@ class ApplyRun:
     def _execute(self, composition: Composition) -> list[PlanResult]:
         plans = composition.plans
         if not self.parallel:
-            control = RunControl()
+            control = RunControl(on_wait=self._waiting)
             for number, plan in enumerate(plans, 1):
                 self._finish(plan, self._run_one(plan, number, plans, composition, control))
             return [self._results[p.id] for p in plans]
@@ -251,7 +258,7 @@ class ApplyRun:
             ThreadPoolExecutor(max_workers=MAX_CONCURRENCY, thread_name_prefix="step") as steps,
             ThreadPoolExecutor(max_workers=PLANS_AT_ONCE, thread_name_prefix="plan") as plan_pool,
         ):
-            control = RunControl(pool=steps)
+            control = RunControl(pool=steps, on_wait=self._waiting)
             pending = list(enumerate(plans, 1))
             running: dict[Future[PlanResult], Plan] = {}
             while pending or running:
@@ -264,6 +271,9 @@ class ApplyRun:
                 for future in finished:
                     self._finish(running.pop(future), future.result())
         return [self._results[p.id] for p in plans]
+
+    def _waiting(self, plan: Plan, step: ApiCall, waiting_for: str, seconds: float) -> None:
+        self.on_event(ApplyEvent("waiting", plan, step, message=waiting_for, seconds=seconds))
 
     # -- 3. verify -------------------------------------------------------------------------------------
     def _verify(self, results: list[PlanResult]) -> AuditResult | None:

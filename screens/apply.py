@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
 from screens.widgets import notify_inert, status_text, top_bar, wizard_app
+from wizard.checks.monitoring import waits_for_a_person
 from wizard.executor import StepStatus
 from wizard.inert_text import inert, inert_text
 from wizard.plans import Plan
@@ -67,6 +68,7 @@ class ApplyScreen(Screen[None]):
         self.plans = plans
         self.how = how
         self.report: Any = None
+        self.waiting: list[str] = []  # controls that wait for a person (a subscription to confirm)
         self._lines: dict[str, Text] = {}
         self._progress = Text()
 
@@ -81,6 +83,7 @@ class ApplyScreen(Screen[None]):
         with Horizontal(classes="buttons"):
             yield Button("Back", id="back", disabled=True)
             yield Button("Undo what ran", id="undo", variant="warning")
+            yield Button("Verify again", id="verify-again")
         yield Footer()
 
     @property
@@ -89,6 +92,7 @@ class ApplyScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#undo", Button).display = False
+        self.query_one("#verify-again", Button).display = False
         for plan in self.plans:
             self._wait_lines(plan)
         self._render_steps()
@@ -172,6 +176,8 @@ class ApplyScreen(Screen[None]):
             done = sum(1 for line in self._lines.values() if not line.plain.lstrip().startswith(("waiting", "running")))
             self._progress = Text(f"Plan {event.number} of {event.total}, call {done} of {len(self._lines)}: ")
             self._progress.append(inert(event.step.cli()), style="bold")
+        elif event.kind == "waiting":
+            self._progress = inert_text(f"Waiting for {event.message}, {event.seconds:.0f} s", style="yellow")
         elif event.kind == "verify-start":
             self._progress = inert_text("Checking the controls again: " + event.message)
         self.query_one("#apply-progress", Static).update(self._progress)
@@ -213,6 +219,13 @@ class ApplyScreen(Screen[None]):
             result.append(inert(f"{skipped.plan.title}: {skipped.reason}\n"), style="yellow")
         result.append_text(self.summary(report))
         self.query_one("#result", Static).update(result)
+        self.waiting = report.waiting_for_a_person()
+        if self.waiting:
+            result.append(
+                inert(f"To finish {', '.join(self.waiting)}: confirm the e-mail subscription, then Verify again.\n"),
+                style="bold yellow",
+            )
+            self.query_one("#verify-again", Button).display = True
         self.query_one("#apply-title", Static).update(inert_text(f"{self.heading}: done"))
         self.query_one("#apply-progress", Static).update("")
         back = self.query_one("#back", Button)
@@ -239,6 +252,28 @@ class ApplyScreen(Screen[None]):
                 self.app.switch_screen(UndoScreen(undo, session.connection.regions))
 
         self.app.push_screen(ConfirmScreen([undo], session.account_id), confirmed)
+
+    @on(Button.Pressed, "#verify-again")
+    def _verify_again(self) -> None:
+        self.query_one("#apply-progress", Static).update("Checking again…")
+        self._reverify(list(self.waiting))
+
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    def _reverify(self, control_ids: list[str]) -> None:
+        session = wizard_app(self).session
+        assert session is not None
+        result = session.verify(control_ids)
+        self.app.call_from_thread(self._reverified, result)
+
+    def _reverified(self, result: Any) -> None:
+        text = Text()
+        for checked in result.results:
+            text.append(f"{checked.control.id} is now ")
+            text.append_text(status_text(checked.finding.status))
+            text.append(inert(f": {checked.finding.summary}\n"))
+        self.waiting = [r.control.id for r in result.results if waits_for_a_person(r.finding)]
+        self.query_one("#verify-again", Button).display = bool(self.waiting)
+        self.query_one("#apply-progress", Static).update(text)
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

@@ -144,6 +144,15 @@ class WizardSession:
                 self.current[result.control.id] = result.finding
         return report
 
+    def verify(self, control_ids: list[str]) -> AuditResult:
+        """Check these controls again with fresh reads (after a person did their part: a confirmed e-mail)."""
+        from actions.workflow import verify_controls
+
+        result = verify_controls(self.ctx, control_ids, self.connection.regions)
+        for checked in result.results:
+            self.current[checked.control.id] = checked.finding
+        return result
+
     def prepare_all(self) -> Any:
         """Audit every control afresh and plan every failing one that has a fix (for Fix all)."""
         from actions.workflow import prepare_fixes

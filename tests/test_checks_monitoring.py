@@ -325,7 +325,7 @@ def test_fails_when_topic_has_no_subscribers(ctx) -> None:
     add_alarm(add_filter("cis-3.12", CIS_FILTER_PATTERNS["3.12"]), [topic])
     finding = audit_one(ctx, "3.12")
     failing = only_failure(finding)
-    assert failing.reason == f"filter cis-3.12: topic {topic} has no subscribers"
+    assert failing.reason == f"filter cis-3.12: topic {topic} has no confirmed subscribers"
     listing = next(e for e in finding.evidence if e.operation == "sns:ListSubscriptionsByTopic")
     assert listing.response["Subscriptions"] == []
 
@@ -348,9 +348,17 @@ def test_fails_when_topic_has_only_pending_subscriptions(ctx) -> None:
     listed = client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"]
     add_alarm(add_filter("cis-3.13", CIS_FILTER_PATTERNS["3.13"]), [topic])
-    failing = only_failure(audit_one(ctx, "3.13"))
-    assert failing.reason == f"filter cis-3.13: topic {topic} has only pending subscriptions"
-    assert "pending" in failing.reason
+    finding = audit_one(ctx, "3.13")
+    failing = only_failure(finding)
+    assert failing.reason == (
+        f"filter cis-3.13: only pending subscriptions: the subscription of nobody@example.com to {topic} "
+        "is pending confirmation"
+    )
+    # The summary every output shows says that a person must act, and what to do.
+    assert finding.summary == (
+        f"Waiting for a person: the subscription of nobody@example.com to {topic} is pending confirmation. "
+        "Confirm it (the link in AWS's e-mail), then verify again."
+    )
 
 
 def test_passes_when_one_of_several_subscriptions_is_confirmed(ctx) -> None:

@@ -113,7 +113,8 @@ def test_risk_safe_applies_only_the_safe_plans(endpoint: str, tmp_path: Path) ->
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 
-def _apply(endpoint: str, log: Path) -> subprocess.Popen[str]:
+def _apply(endpoint: str, log: Path, output: Path | None = None) -> subprocess.Popen[str]:
+    """`apply --all-failing --yes` in a subprocess; its output goes to a file (a pipe nobody reads would fill)."""
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     args = [
         "apply",
@@ -127,15 +128,19 @@ def _apply(endpoint: str, log: Path) -> subprocess.Popen[str]:
         "--log",
         str(log),
     ]
+    sink = (output or log.with_suffix(".out")).open("w")
     return subprocess.Popen(
-        [sys.executable, "-m", "wizard", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        [sys.executable, "-m", "wizard", *args], stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
     )
 
 
 def test_two_applies_at_once_never_fail_a_step(endpoint: str, tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
-    first, second = _apply(endpoint, log), _apply(endpoint, log)
-    outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
+    files = [tmp_path / "first.out", tmp_path / "second.out"]
+    first, second = _apply(endpoint, log, files[0]), _apply(endpoint, log, files[1])
+    for process in (first, second):
+        process.wait(timeout=600)
+    outputs = [f.read_text() for f in files]
     for process, output in zip((first, second), outputs, strict=True):
         assert process.returncode in (0, 3), output
         assert "  failed  " not in output and "Stopped:" not in output, output

@@ -94,8 +94,8 @@ def test_an_operation_needs_the_action_of_its_name_in_its_service_prefix() -> No
 
 
 def test_an_operation_aws_names_no_action_for_fails_loudly() -> None:
-    with pytest.raises(UnknownIamAction, match="s3:HeadBucket"):  # AWS authorizes it as s3:ListBucket
-        iam_actions_for("s3", "HeadBucket")
+    with pytest.raises(UnknownIamAction, match="s3:GetObjectAttributesEverywhere"):  # no such action
+        iam_actions_for("s3", "GetObjectAttributesEverywhere")
     with pytest.raises(UnknownIamAction, match="sqs:SendMessage"):  # a prefix outside the catalog
         iam_actions_for("sqs", "SendMessage")
     with pytest.raises(UnknownIamAction, match="needs no IAM permission"):
@@ -132,6 +132,7 @@ EXPECTED: list[tuple[str, str, dict[str, object] | None, tuple[str, ...]]] = [
     ("s3", "DeletePublicAccessBlock", None, ("s3:PutBucketPublicAccessBlock",)),
     ("s3", "ListBuckets", None, ("s3:ListAllMyBuckets",)),
     ("s3control", "GetPublicAccessBlock", None, ("s3:GetAccountPublicAccessBlock",)),
+    ("s3", "HeadBucket", None, ("s3:ListBucket",)),
     ("sts", "GetCallerIdentity", None, ()),
     ("kms", "CreateKey", None, ("kms:CreateKey", "kms:PutKeyPolicy", "kms:TagResource")),
     ("kms", "CreateKey", {"Tags": []}, ("kms:CreateKey", "kms:TagResource")),
@@ -177,6 +178,7 @@ def test_every_exception_is_backed_by_aws(service: str, operation: str) -> None:
         backed = (
             action in documented_for(service, operation)  # the reference documents the operation under it
             or f"must have the {action} permission" in documentation  # the API reference says so
+            or f"permissions to perform the {action} action" in documentation
             or action in dependent_actions(by_name)  # the reference lists it as a dependent action
             or (service, operation, action) in DOCUMENTED_ELSEWHERE
         )

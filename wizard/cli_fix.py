@@ -272,6 +272,9 @@ class _Terminal:
             if failed:
                 line.append(inert(f"\n          {outcome.error_code}: {outcome.message}"), style="red")
             self.console.print(line, highlight=False)
+        elif event.kind == "waiting":
+            waiting = f"waiting for {event.message}, {event.seconds:.0f} s ({', '.join(event.plan.control_ids)})"
+            self.console.print(inert_text(waiting, style="yellow"))
         elif event.kind == "replanned":
             self.console.print(inert_text(f"Re-planned {event.plan.id}: {event.message}.", style="yellow"))
         elif event.kind == "plan-done" and event.result is not None and event.result.reason:
@@ -302,6 +305,15 @@ def _report(report: Any, console: Any) -> None:
                 )
             )
     _say_not_planned(report.not_planned, console)
+    waiting = report.waiting_for_a_person()
+    if waiting:
+        console.print(
+            Text(
+                f"To finish {', '.join(waiting)}: confirm the subscription (open the link in the e-mail AWS sent), "
+                f"then verify again: cis-wizard audit --controls {','.join(waiting)}",
+                style="bold yellow",
+            )
+        )
 
 
 def run_apply_command(args: argparse.Namespace) -> int:

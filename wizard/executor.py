@@ -23,6 +23,7 @@ from botocore import xform_name
 from wizard.aws_context import AwsContext
 from wizard.collectors.api import error_code, error_message, trim_for_evidence
 from wizard.plans import ApiCall, Plan
+from wizard.propagation import MAX_WAIT_SECONDS, propagation_of, retry_delays
 
 
 class StepStatus(StrEnum):
@@ -67,6 +68,7 @@ class CallJournal(Protocol):
 
 
 StepCallback = Callable[[Plan, ApiCall, StepOutcome | None], None]
+WaitCallback = Callable[[Plan, ApiCall, str, float], None]  # (plan, step, what is awaited, seconds so far)
 
 # Parameters that name the one resource a call changes; the first one present identifies it.
 _RESOURCE_PARAMETERS = (
@@ -116,6 +118,8 @@ class RunControl:
     pool: ThreadPoolExecutor | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     locks: ResourceLocks = field(default_factory=ResourceLocks)
+    on_wait: WaitCallback | None = None  # told while a step waits for AWS to propagate a change
+    max_wait: float = MAX_WAIT_SECONDS
 
 
 def call_aws(ctx: AwsContext, step: ApiCall, params: dict[str, Any]) -> dict[str, Any]:
@@ -132,10 +136,8 @@ class _PlanRun:
         self.responses: dict[str, Any] = {}
         self.outcomes: dict[str, StepOutcome] = {}
 
-    def step(self, step: ApiCall) -> StepOutcome:
-        if self.on_step:
-            self.on_step(self.plan, step, None)
-        params = step.resolved_params(self.responses)
+    def _attempt(self, step: ApiCall, params: dict[str, Any]) -> StepOutcome:
+        """One call, its intent and result journalled."""
         lock = self.control.locks.lock_for(step)
         token = self.journal.intent(self.plan, step, params)
         try:
@@ -146,11 +148,32 @@ class _PlanRun:
                     response = call_aws(self.ctx, step, params)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
             outcome = StepOutcome(step, StepStatus.FAILED, error_code=error_code(error), message=error_message(error))
-            self.control.stop.set()
         else:
             self.responses[step.id] = response
             outcome = StepOutcome(step, StepStatus.DONE, response=trim_for_evidence(response))
         self.journal.result(token, outcome)
+        return outcome
+
+    def step(self, step: ApiCall) -> StepOutcome:
+        """The call, tried again while AWS answers that a change has not propagated yet (and only then)."""
+        if self.on_step:
+            self.on_step(self.plan, step, None)
+        params = step.resolved_params(self.responses)
+        outcome = self._attempt(step, params)
+        waited = 0.0
+        delays = retry_delays(self.control.max_wait)
+        while outcome.status is StepStatus.FAILED and (propagation := propagation_of(step, outcome.error_code)):
+            delay = next(delays, None)
+            if delay is None or self.control.stop.is_set():
+                break
+            if self.control.on_wait:
+                self.control.on_wait(self.plan, step, propagation.waiting_for, waited)
+            if self.control.stop.wait(delay):
+                break
+            waited += delay
+            outcome = self._attempt(step, params)
+        if outcome.status is StepStatus.FAILED:
+            self.control.stop.set()
         if self.on_step:
             self.on_step(self.plan, step, outcome)
         return outcome

@@ -51,6 +51,8 @@ EXCEPTIONS: dict[tuple[str, str], Needs] = {
     ("s3", "PutPublicAccessBlock"): Needs(("s3:PutBucketPublicAccessBlock",)),
     ("s3", "DeletePublicAccessBlock"): Needs(("s3:PutBucketPublicAccessBlock",)),
     ("s3", "ListBuckets"): Needs(("s3:ListAllMyBuckets",)),
+    # botocore's S3 reference for HeadBucket: "you must have permissions to perform the s3:ListBucket action".
+    ("s3", "HeadBucket"): Needs(("s3:ListBucket",)),
     ("s3control", "GetPublicAccessBlock"): Needs(("s3:GetAccountPublicAccessBlock",)),
     # botocore's STS reference: "No permissions are required to perform this operation."
     ("sts", "GetCallerIdentity"): Needs(()),

@@ -6,11 +6,13 @@ is reused and completed, never made twice, so a run that stopped part-way finish
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from actions.fixes.policy_merge import merged_policy, statements_of
 from actions.registry import FixContext
+from wizard.errors import AwsReadError
 from wizard.plans import ApiCall
 from wizard.policy_documents import as_list, load_document, service_trust, statements
 
@@ -18,6 +20,42 @@ from wizard.policy_documents import as_list, load_document, service_trust, state
 def bucket_exists(fix: FixContext, name: str) -> bool:
     listing = fix.inventory.fetch("s3", "ListBuckets", fix.home_region)
     return any(b.get("Name") == name for b in listing.get("Buckets", []))
+
+
+_TAKEN = ("403", "AccessDenied", "Forbidden")
+_FREE = ("404", "NoSuchBucket", "NotFound")
+
+
+def bucket_name_taken(fix: FixContext, name: str) -> bool:
+    """Whether another AWS account owns the bucket name (bucket names are global): HeadBucket answers 403."""
+    if bucket_exists(fix, name) or fix.earlier.find("s3", "CreateBucket", Bucket=name):
+        return False
+    try:
+        fix.inventory.fetch("s3", "HeadBucket", fix.home_region, Bucket=name)
+    except AwsReadError as error:
+        if error.code in _TAKEN:
+            return True
+        if error.code in _FREE:
+            return False
+        raise
+    return False  # it answers to us: ours, made after the listing
+
+
+def our_bucket_name(fix: FixContext, wanted: str) -> str:
+    """The default name `wanted`, or, when another account owns it, a name derived from it and this account
+    (the same on every run, so a later run finds the bucket again)."""
+    if not bucket_name_taken(fix, wanted):
+        return wanted
+    suffix = hashlib.sha256(f"{fix.account_id}:{wanted}".encode()).hexdigest()[:8]
+    return f"{wanted[: 63 - len(suffix) - 1].rstrip('-.')}-{suffix}"
+
+
+def renamed_note(wanted: str, name: str) -> list[str]:
+    return (
+        [f"The bucket name {wanted} belongs to another AWS account, so {name} is used instead."]
+        if name != wanted
+        else []
+    )
 
 
 def role_exists(fix: FixContext, name: str) -> bool:

@@ -12,7 +12,9 @@ from typing import Any
 from actions.fixes.aws_resources import (
     ALL_PUBLIC_ACCESS_BLOCKED,
     log_group_exists,
+    our_bucket_name,
     private_bucket_steps,
+    renamed_note,
     service_role_steps,
 )
 from actions.fixes.policy_merge import merged_policy, statements_of
@@ -21,6 +23,7 @@ from actions.fixes.trail_target import (
     all_trails,
     cloudtrail_log_group,
     main_trail,
+    wanted_trail_bucket,
 )
 from actions.registry import FixContext, register_fix
 from wizard.checks.logging import bucket_public_exposure
@@ -189,7 +192,10 @@ def cloudtrail_plan(fix: FixContext) -> Plan:
                     "delete the new trail (its bucket and logs stay)",
                 ),
             ),
-            notes=(f"Logs go to s3://{target.bucket} in {target.region}.",),
+            notes=(
+                f"Logs go to s3://{target.bucket} in {target.region}.",
+                *renamed_note(wanted_trail_bucket(fix), target.bucket),
+            ),
         )
     steps, undo = _make_compliant(target)
     notes = (f"Reuses the existing trail {target.name} instead of creating another.",) if steps else ()
@@ -354,9 +360,14 @@ def cloudtrail_logs_plan(fix: FixContext) -> Plan:
     )
 
 
-def access_log_bucket(fix: FixContext, region: str) -> str:
+def wanted_access_log_bucket(fix: FixContext, region: str) -> str:
     base = fix.options.access_log_bucket or fix.options.name(f"access-logs-{fix.account_id}")
     return base if region == fix.home_region or fix.options.access_log_bucket else f"{base}-{region}"
+
+
+def access_log_bucket(fix: FixContext, region: str) -> str:
+    wanted = wanted_access_log_bucket(fix, region)
+    return wanted if fix.options.access_log_bucket else our_bucket_name(fix, wanted)
 
 
 @register_fix("trail-bucket-logging", ("2.6",), requires=("cloudtrail",))
@@ -408,7 +419,12 @@ def trail_bucket_logging_plan(fix: FixContext) -> Plan:
             )
     except AwsReadError as error:
         return _unreadable("trail-bucket-logging", ("2.6",), title, error)
-    return Plan("trail-bucket-logging", ("2.6",), title, tuple(steps), ("cloudtrail",))
+    notes = [
+        note
+        for region in sorted({s.region for s in steps if s.operation == "CreateBucket"})
+        for note in renamed_note(wanted_access_log_bucket(fix, region), access_log_bucket(fix, region))
+    ]
+    return Plan("trail-bucket-logging", ("2.6",), title, tuple(steps), ("cloudtrail",), notes=tuple(notes))
 
 
 def cloudtrail_key_policy(fix: FixContext) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.fixes.aws_resources import private_bucket_steps, role_exists
+from actions.fixes.aws_resources import our_bucket_name, private_bucket_steps, renamed_note, role_exists
 from actions.registry import FixContext, register_fix
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan
@@ -22,7 +22,7 @@ def _service_linked_role_exists(fix: FixContext) -> bool:
 
 
 def config_bucket(fix: FixContext) -> str:
-    return fix.options.name(f"config-{fix.account_id}")
+    return our_bucket_name(fix, fix.options.name(f"config-{fix.account_id}"))
 
 
 def config_bucket_policy(fix: FixContext, bucket: str) -> str:
@@ -142,7 +142,14 @@ def config_plan(fix: FixContext) -> Plan:
             )
     except AwsReadError as error:
         return Plan("aws-config", ("2.5",), title, (), refused=f"cannot read AWS Config's state: {error.reason}")
-    notes = ("AWS Config bills per configuration item recorded.",) if steps else ()
+    notes = (
+        (
+            "AWS Config bills per configuration item recorded.",
+            *renamed_note(fix.options.name(f"config-{fix.account_id}"), bucket),
+        )
+        if steps
+        else ()
+    )
     return Plan(
         "aws-config", ("2.5",), title, tuple(steps), notes=notes, extra_actions=("iam:PassRole",) if steps else ()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.fixes.aws_resources import bucket_exists, private_bucket_steps
+from actions.fixes.aws_resources import bucket_exists, our_bucket_name, private_bucket_steps, renamed_note
 from actions.registry import FixContext, register_fix
 from wizard.collectors.regional import KmsKey
 from wizard.errors import AwsReadError
@@ -93,7 +93,7 @@ def kms_rotation_plan(fix: FixContext) -> Plan:
 
 # -- 2.9 -------------------------------------------------------------------------------------------------------
 def flow_log_bucket(fix: FixContext) -> str:
-    return fix.options.name(f"flow-logs-{fix.account_id}")
+    return our_bucket_name(fix, fix.options.name(f"flow-logs-{fix.account_id}"))
 
 
 def flow_log_bucket_policy(fix: FixContext, bucket: str) -> str:
@@ -188,6 +188,7 @@ def vpc_flow_logs_plan(fix: FixContext) -> Plan:
         "describe-flow-logs --filter Name=tag:created-by,Values=cis-wizard` in each region and `aws ec2 "
         "delete-flow-logs --flow-log-ids ...` with the ids; the bucket and its logs stay.",
         *_unread("VPCs or flow logs", unreadable),
+        *renamed_note(fix.options.name(f"flow-logs-{fix.account_id}"), bucket),
     ]
     if not reuse:
         notes.append(

@@ -40,6 +40,12 @@ def default_trail_name(fix: FixContext) -> str:
 
 
 def default_trail_bucket(fix: FixContext) -> str:
+    from actions.fixes.aws_resources import our_bucket_name
+
+    return fix.options.trail_bucket or our_bucket_name(fix, wanted_trail_bucket(fix))
+
+
+def wanted_trail_bucket(fix: FixContext) -> str:
     return fix.options.trail_bucket or fix.options.name(f"cloudtrail-{fix.account_id}")
 
 

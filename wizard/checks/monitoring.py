@@ -3,6 +3,7 @@ by an alarm that notifies an SNS topic with a confirmed subscriber."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from wizard.checks.logging import trail_is_compliant
@@ -16,9 +17,22 @@ from wizard.findings import Finding, FindingBuilder, Status
 MONITORING_CONTROLS = tuple(f"3.{n}" for n in range(1, 15))
 
 
+PENDING = "only pending subscriptions"
+WAITING_FOR_A_PERSON = "Waiting for a person:"
+
+
+def waits_for_a_person(finding: Finding) -> bool:
+    """A FAIL whose only missing piece is a person's act (an e-mail subscription to confirm)."""
+    return finding.status is Status.FAIL and finding.summary.startswith(WAITING_FOR_A_PERSON)
+
+
 def _is_confirmed(subscription: dict[str, Any]) -> bool:
     # Pending subscriptions carry "PendingConfirmation" (or "Deleted") instead of an ARN.
     return str(subscription.get("SubscriptionArn", "")).startswith("arn:")
+
+
+def _is_pending(subscription: dict[str, Any]) -> bool:
+    return str(subscription.get("SubscriptionArn", "")).lower() in ("pendingconfirmation", "pending confirmation")
 
 
 def _alarm_chain(inv: Inventory, region: str, metric: tuple[str, str], builder: FindingBuilder) -> str | None:
@@ -51,11 +65,12 @@ def _alarm_chain(inv: Inventory, region: str, metric: tuple[str, str], builder: 
                     f"({len(confirmed)} confirmed subscriber(s))",
                 )
                 return None
-            problems.append(
-                f"topic {topic} has only pending subscriptions"
-                if subscriptions
-                else f"topic {topic} has no subscribers"
-            )
+            pending = sorted({str(s.get("Endpoint")) for s in subscriptions if _is_pending(s)})
+            if pending:
+                who = ", ".join(pending)
+                problems.append(f"{PENDING}: the subscription of {who} to {topic} is pending confirmation")
+            else:
+                problems.append(f"topic {topic} has no confirmed subscribers")
     return "; ".join(problems)
 
 
@@ -122,11 +137,18 @@ def _monitoring_check(control_id: str, inv: Inventory) -> Finding:
         builder.failed("cloudtrail", inv.home_region, why)
     for trail in usable:
         _check_log_group(control_id, inv, trail, builder)
-    return builder.build(
+    finding = builder.build(
         passed="A metric filter and alarm with a confirmed subscriber exist.",
         failed="No complete metric filter -> alarm -> subscribed topic chain.",
         any_passes=True,
     )
+    failing = finding.failing()
+    if finding.status is Status.FAIL and failing and all(PENDING in r.reason for r in failing):
+        # A person must act, not the wizard: say what, as the summary every output shows.
+        pending = failing[0].reason.split(PENDING + ": ", 1)[-1].split(";")[0]
+        summary = f"{WAITING_FOR_A_PERSON} {pending}. Confirm it (the link in AWS's e-mail), then verify again."
+        finding = dataclasses.replace(finding, summary=summary)
+    return finding
 
 
 def _register(control_id: str) -> None:
