@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -98,6 +99,7 @@ class ApplyReport:
     results: list[PlanResult] = field(default_factory=list)
     verify: AuditResult | None = None
     not_planned: list[NotPlanned] = field(default_factory=list)
+    started: datetime | None = None  # when the first change was about to be made
 
     @property
     def failed(self) -> list[PlanResult]:
@@ -167,6 +169,7 @@ class ApplyRun:
         self.parallel = parallel
         self.recheck = recheck
         self._results: dict[str, PlanResult] = {}
+        self.started: datetime | None = None  # when the first change was about to be made
         self._guard = threading.Lock()
         self._asking = threading.Lock()  # one question at a time, whichever plan's thread asks
 
@@ -281,7 +284,7 @@ class ApplyRun:
         if not controls:
             return None
         self.on_event(ApplyEvent("verify-start", message=", ".join(controls)))
-        after = verify_controls(self.ctx, controls, self.selection.audit.regions)
+        after = verify_controls(self.ctx, controls, self.selection.audit.regions, changed_since=self.started)
         plans_for = {c: [r.plan.id for r in results if c in r.plan.control_ids] for c in controls}
         for result in after.results:
             self.recorder.verify(result.control.id, result.finding, plans_for.get(result.control.id))
@@ -292,6 +295,7 @@ class ApplyRun:
         with self.recorder.session(dict(session)):
             composition = self.selection.compose(self._offer)
             report = ApplyReport(self.selection, composition)
+            self.started = report.started = datetime.now(UTC)
             report.results = self._execute(composition)
             report.verify = self._verify(report.results)
             report.not_planned = self.selection.not_planned(composition)

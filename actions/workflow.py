@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import actions.fixes  # noqa: F401  (registers the builders)
 from actions.options import FixOptions
@@ -200,7 +201,11 @@ def _needed_plans(own: list[str], draft: Composition, plan_ids: list[str]) -> li
 
 
 def prepare_fixes(
-    ctx: AwsContext, controls: list[Control] | None, options: FixOptions, regions: list[str]
+    ctx: AwsContext,
+    controls: list[Control] | None,
+    options: FixOptions,
+    regions: list[str],
+    changed_since: datetime | None = None,
 ) -> FixSelection:
     """Audit (all controls when `controls` is None), then plan every failing automatable one.
 
@@ -213,7 +218,7 @@ def prepare_fixes(
     own_all = list(dict.fromkeys(FIX_FOR_CONTROL[c.id] for c in chosen_controls if fixable(c)))
     prerequisite_controls = {c for plan_id in with_requirements(own_all) for c in FIXES[plan_id].control_ids}
     to_audit = [c for c in catalog if c.id in chosen_ids | prerequisite_controls]
-    audit = run_audit(ctx, to_audit, regions)
+    audit = run_audit(ctx, to_audit, regions, changed_since=changed_since)
     failing = [r.control for r in audit.results if r.finding.status is Status.FAIL and r.control.id in chosen_ids]
     not_automated = [(c.id, f"no automatic fix ({c.fix}): see its checklist") for c in failing if not fixable(c)]
     own = list(dict.fromkeys(FIX_FOR_CONTROL[c.id] for c in failing if fixable(c)))
@@ -225,10 +230,12 @@ def prepare_fixes(
     return selection
 
 
-def verify_controls(ctx: AwsContext, control_ids: Iterable[str], regions: list[str]) -> AuditResult:
-    """Audit again, with fresh reads, exactly these controls."""
+def verify_controls(
+    ctx: AwsContext, control_ids: Iterable[str], regions: list[str], changed_since: datetime | None = None
+) -> AuditResult:
+    """Audit again, with fresh reads, exactly these controls (`changed_since`: when this run changed them)."""
     ids = set(control_ids)
-    return run_audit(ctx, [c for c in load_catalog() if c.id in ids], regions)
+    return run_audit(ctx, [c for c in load_catalog() if c.id in ids], regions, changed_since=changed_since)
 
 
 def controls_of(plans: Iterable[Plan]) -> list[str]:

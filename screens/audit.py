@@ -62,6 +62,9 @@ class AuditScreen(Screen[None]):
 
     def on_audit_screen_progressed(self, message: Progressed) -> None:
         step = message.step
+        if step.phase == "wait":
+            self.query_one("#audit-detail", Static).update(inert_text(step.label.capitalize()))
+            return
         bar = self.query_one("#read-progress" if step.phase == "read" else "#check-progress", ProgressBar)
         bar.update(total=step.total, progress=step.done)
         if step.phase == "read":

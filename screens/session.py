@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ class WizardSession:
     current: dict[str, Finding] = field(default_factory=dict)
     waivers: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # said once by the log (e.g. no keyring): shown as toasts
+    changed_since: datetime | None = None  # when this run first changed the account (reports older than that lag)
     _log: Any = None
     _told: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -84,10 +86,27 @@ class WizardSession:
     ) -> AuditResult:
         from wizard.audit import run_audit
 
-        result = run_audit(self.ctx, self.controls(), self.connection.regions, progress=progress, cancel=cancel)
+        result = run_audit(
+            self.ctx,
+            self.controls(),
+            self.connection.regions,
+            progress=progress,
+            cancel=cancel,
+            changed_since=self.changed_since or self._logged_change(),
+        )
         self.before = self.before or result
         self.current = {r.control.id: r.finding for r in result.results}
         return result
+
+    def _logged_change(self) -> datetime | None:
+        """When the audit log last recorded a change to this account (by this or an earlier run)."""
+        from wizard.audit_log.paths import default_log_path
+        from wizard.audit_log.reader import last_change_time
+
+        try:
+            return last_change_time(self.log_path or default_log_path(self.account_id))
+        except Exception:  # a convenience: the audit stands without it
+            return None
 
     def score(self, findings: dict[str, Finding] | None = None) -> tuple[int, int]:
         findings = self.current if findings is None else findings
@@ -101,7 +120,7 @@ class WizardSession:
         from actions.workflow import prepare_fixes
 
         control = load_catalog().get(control_id)
-        selection = prepare_fixes(self.ctx, [control], self.options, self.connection.regions)
+        selection = prepare_fixes(self.ctx, [control], self.options, self.connection.regions, self.changed_since)
         for result in selection.audit.results:
             self.current[result.control.id] = result.finding
         return ControlFix(selection.audit.finding(control_id), selection.plans, selection.refused, selection)
@@ -129,6 +148,7 @@ class WizardSession:
         from wizard.apply_lock import apply_lock
 
         log = self.audit_log()
+        self.changed_since = self.changed_since or datetime.now(UTC)
         with apply_lock(log.path, self.account_id):
             run = ApplyRun(
                 self.ctx,
@@ -148,7 +168,7 @@ class WizardSession:
         """Check these controls again with fresh reads (after a person did their part: a confirmed e-mail)."""
         from actions.workflow import verify_controls
 
-        result = verify_controls(self.ctx, control_ids, self.connection.regions)
+        result = verify_controls(self.ctx, control_ids, self.connection.regions, self.changed_since)
         for checked in result.results:
             self.current[checked.control.id] = checked.finding
         return result
@@ -157,7 +177,7 @@ class WizardSession:
         """Audit every control afresh and plan every failing one that has a fix (for Fix all)."""
         from actions.workflow import prepare_fixes
 
-        selection = prepare_fixes(self.ctx, None, self.options, self.connection.regions)
+        selection = prepare_fixes(self.ctx, None, self.options, self.connection.regions, self.changed_since)
         for result in selection.audit.results:
             self.current[result.control.id] = result.finding
         return selection

@@ -107,11 +107,20 @@ def run_audit(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     max_workers: int = MAX_CONCURRENCY,
+    changed_since: datetime | None = None,
 ) -> AuditResult:
-    """Audit `controls` over `regions`. Reads that fail make their controls ERROR; the audit completes."""
+    """Audit `controls` over `regions`. Reads that fail make their controls ERROR; the audit completes.
+
+    `changed_since`: this run changed the account at that time (a verify after an apply), so evidence that
+    AWS may serve from before it (the credential report) is checked against IAM's current answer."""
     identity = ctx.identity()
     started = datetime.now(UTC)
-    inventory = Inventory(ctx, regions, now=started)
+
+    def waiting(what: str) -> None:
+        if progress:
+            progress(AuditProgress("wait", 0, 0, what))
+
+    inventory = Inventory(ctx, regions, now=started, changed_since=changed_since, waiting=waiting)
     reads = _planned_reads(controls, regions)
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="audit") as pool:
         read_jobs: dict[Future[object], str] = {

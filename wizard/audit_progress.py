@@ -27,6 +27,8 @@ def stderr_progress(controls: int, regions: list[str]) -> Iterator[ProgressCallb
         def update(step: AuditProgress) -> None:
             if step.phase == "read":
                 bar.update(reads, total=step.total, completed=step.done, description=f"Read {step.label}")
+            elif step.phase == "wait":
+                bar.update(reads, description=step.label.capitalize())
             else:
                 bar.update(checks, visible=True, completed=step.done)
 

@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -156,8 +157,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
     ctx = AwsContext(aws_settings(args))
     ctx.identity()
     regions = ctx.resolve_regions()
+    changed_since = _last_change(args, ctx.identity().account_id)
     with stderr_progress(len(controls), regions) as progress:
-        result = run_audit(ctx, controls, regions, progress=progress)
+        result = run_audit(ctx, controls, regions, progress=progress, changed_since=changed_since)
     waivers = _audit_waivers(args, result)
     if args.format == "table" and not args.output and sys.stdout.isatty():
         from rich.console import Console
@@ -178,6 +180,18 @@ def run_audit_command(args: argparse.Namespace) -> int:
     day = audit_day(result)
     failing = [r for r in result.results if counts_as_failing(r.finding, waivers.get(r.control.id), day)]
     return EXIT_FAILED if failing else EXIT_OK
+
+
+def _last_change(args: argparse.Namespace, account_id: str) -> datetime | None:
+    """When the wizard last changed this account (from its audit log): reports AWS made before then lag."""
+    from wizard.audit_log.paths import default_log_path
+    from wizard.audit_log.reader import last_change_time
+
+    log_path = Path(args.log) if getattr(args, "log", None) else default_log_path(account_id)
+    try:
+        return last_change_time(log_path)
+    except WizardError:
+        return None
 
 
 def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str, Waiver]:

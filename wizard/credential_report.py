@@ -19,6 +19,7 @@ import csv
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 ROOT_USER = "<root_account>"
 _NO_DATE = {"", "n/a", "no_information", "not_supported", "none"}
@@ -108,6 +109,7 @@ def _key(row: dict[str, str], number: int) -> AccessKeyColumns:
 class CredentialReport:
     rows: list[CredentialRow]  # root's row included when present
     unreadable: tuple[UnreadableRow, ...] = ()
+    generated: datetime | None = None  # GeneratedTime: AWS reuses a report for up to four hours
 
 
 def _fields(line: str) -> list[str]:
@@ -184,3 +186,27 @@ def read_credential_report(content: bytes | str) -> CredentialReport:
             why = f"line {number} of the credential report {problem}: its columns cannot be trusted"
             unreadable.append(UnreadableRow(number, why, line))
     return CredentialReport(rows, tuple(unreadable))
+
+
+def whole_second(moment: datetime) -> datetime:
+    """The same instant in UTC at whole seconds (the report has seconds; ListAccessKeys may have more)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(microsecond=0)
+
+
+def key_slots(row: CredentialRow, keys: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Report slot number -> ListAccessKeys entry: by creation date (= last_rotated), else by creation order."""
+    remaining = sorted(keys, key=lambda k: whole_second(k["CreateDate"]))
+    in_report = [column for column in row.keys if column.active or column.last_rotated is not None]
+    slots: dict[int, dict[str, Any]] = {}
+    for column in in_report:
+        if column.last_rotated is None:
+            continue
+        same_date = [k for k in remaining if whole_second(k["CreateDate"]) == whole_second(column.last_rotated)]
+        if len(same_date) == 1:  # two keys made in the same second: leave it to the order below
+            slots[column.number] = same_date[0]
+            remaining.remove(same_date[0])
+    for column in in_report:
+        if column.number not in slots and remaining:
+            slots[column.number] = remaining.pop(0)
+    return slots

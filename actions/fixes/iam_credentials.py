@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from actions.registry import FixContext, register_fix
 from wizard.checks import CHECKS, run_check
 from wizard.checks.identity import KEY_ROTATION_DAYS, UNUSED_CREDENTIAL_DAYS
-from wizard.credential_report import CredentialRow
+from wizard.credential_report import CredentialRow, key_slots, whole_second
 from wizard.errors import AwsReadError
 from wizard.findings import Finding
 from wizard.plans import ApiCall, Plan, Risk
@@ -46,36 +46,12 @@ def failing_credentials(fix: FixContext, control_id: str) -> list[tuple[str, str
     return found
 
 
-def _second(moment: datetime) -> datetime:
-    """The same instant in UTC at whole seconds (the report has seconds; ListAccessKeys may have more)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).replace(microsecond=0)
-
-
 def _days(moment: datetime, now: datetime) -> int:
-    return int((now - _second(moment)).total_seconds() // 86400)
+    return int((now - whole_second(moment)).total_seconds() // 86400)
 
 
 def access_keys(fix: FixContext, user: str) -> list[dict[str, Any]]:
     return fix.inventory.fetch("iam", "ListAccessKeys", fix.home_region, "AccessKeyMetadata", UserName=user)
-
-
-def key_slots(row: CredentialRow, keys: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """Report slot number -> ListAccessKeys entry: by creation date (= last_rotated), else by creation order."""
-    remaining = sorted(keys, key=lambda k: _second(k["CreateDate"]))
-    in_report = [column for column in row.keys if column.active or column.last_rotated is not None]
-    slots: dict[int, dict[str, Any]] = {}
-    for column in in_report:
-        if column.last_rotated is None:
-            continue
-        same_date = [k for k in remaining if _second(k["CreateDate"]) == _second(column.last_rotated)]
-        if len(same_date) == 1:  # two keys made in the same second: leave it to the order below
-            slots[column.number] = same_date[0]
-            remaining.remove(same_date[0])
-    for column in in_report:
-        if column.number not in slots and remaining:
-            slots[column.number] = remaining.pop(0)
-    return slots
 
 
 @dataclass(frozen=True)
@@ -106,7 +82,7 @@ def old_key_due(key: KeyFacts, now: datetime) -> str | None:
 
 
 def never_used_key_due(key: KeyFacts, now: datetime) -> str | None:
-    return None if key.last_used else f"never used since it was created on {_second(key.created):%Y-%m-%d}"
+    return None if key.last_used else f"never used since it was created on {whole_second(key.created):%Y-%m-%d}"
 
 
 NEEDS_LAST_USE = (unused_key_due, never_used_key_due)  # 1.4 goes by age alone: no GetAccessKeyLastUsed

@@ -3,12 +3,13 @@ malformed lines are counted, not fatal (`verify` is the strict reader)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.audit_log.errors import LogUnavailableError
-from wizard.audit_log.records import Record, RecordFormatError
+from wizard.audit_log.records import Record, RecordFormatError, parse_timestamp
 from wizard.state_files import read_private
 
 
@@ -53,3 +54,20 @@ def read_log(path: Path) -> LogContents:
         except RecordFormatError:
             contents.malformed_lines.append(number)
     return contents
+
+
+def last_change_time(path: Path) -> dt.datetime | None:
+    """When the log last recorded an AWS call that changes something (its newest call intent), or None when
+    there is no log or no call. An audit uses it to tell evidence AWS may serve from before that time."""
+    try:
+        data = read_log_bytes(path)
+    except LogUnavailableError:
+        return None
+    for line in reversed(split_lines(data)):
+        if b'"kind":"call"' not in line:
+            continue
+        try:
+            return parse_timestamp(json.loads(line)["time"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None

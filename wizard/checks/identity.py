@@ -9,7 +9,7 @@ from typing import Any
 from wizard.checks.registry import each_region, register
 from wizard.collectors.cache import cite
 from wizard.collectors.inventory import Inventory
-from wizard.credential_report import CredentialRow
+from wizard.credential_report import CredentialRow, key_slots
 from wizard.errors import AwsReadError
 from wizard.findings import Finding, FindingBuilder, Status
 from wizard.policy_documents import PolicyDocumentError, default_version_document, document_grants_full_admin
@@ -36,15 +36,71 @@ def _users(inv: Inventory, builder: FindingBuilder) -> list[CredentialRow]:
     return [row for row in inv.credential_report() if not row.is_root]
 
 
+def _report_user(resource_id: str) -> str:
+    """The user a resource of a credential-report finding is about: "bob:access_key_1" -> "bob"; root's
+    resources are its ARN, kept whole (IAM user names cannot hold ":", ARNs do)."""
+    return resource_id if resource_id.startswith("arn:") else resource_id.split(":", 1)[0]
+
+
+def _report_age(inv: Inventory) -> str | None:
+    generated = inv.credential_report_generated()
+    if generated is None:
+        return None
+    minutes = max(0, int((inv.now - generated).total_seconds() // 60))
+    age = f"{minutes} minute(s)" if minutes < 120 else f"{minutes // 60} hour(s) {minutes % 60} minute(s)"
+    return f"generated {age} before this audit (AWS reuses a credential report for up to 4 hours)"
+
+
 def _cite_report_rows(inv: Inventory, builder: FindingBuilder) -> None:
-    """The credential report's evidence: the rows of the users this finding fails (or names, if it fails none)."""
+    """The credential report's evidence: the rows of the users this finding fails (or names, if it fails none),
+    and how old the report is."""
     named = [r for r in builder.resources if r.status is Status.FAIL] or builder.resources
-    users = {r.id.split(":", 1)[0] for r in named}
+    users = {_report_user(r.id) for r in named}
     rows = [row.raw for row in inv.credential_report() if row.user in users or (row.is_root and row.arn in users)]
     cited: dict[str, Any] = {"rows": rows, "users_in_report": len(inv.credential_report())}
+    generated = inv.credential_report_generated()
+    if generated is not None:
+        cited["GeneratedTime"] = generated.isoformat()
+        cited["age"] = _report_age(inv)
     if inv.unreadable_report_rows():
         cited["unreadable_lines"] = [{"line": u.line, "text": u.text} for u in inv.unreadable_report_rows()]
     cite("iam:GetCredentialReport", inv.home_region, cited)
+
+
+def _gone_since_report(inv: Inventory, row: CredentialRow, credential: str) -> str | None:
+    """When the report predates a change this run made: why `credential` ("password", "mfa",
+    "access_key_N") no longer fails, by IAM's current answer; None when IAM agrees with the report."""
+    if not inv.credential_report_stale():
+        return None
+    home = inv.home_region
+    if credential == "password":
+        try:
+            inv.fetch("iam", "GetLoginProfile", home, UserName=row.user)
+        except AwsReadError as error:
+            if error.code == "NoSuchEntity":
+                return "no console password any more (IAM's current answer; the credential report is older)"
+            raise
+        return None
+    if credential == "mfa":
+        devices = inv.fetch("iam", "ListMFADevices", home, "MFADevices", UserName=row.user)
+        return "an MFA device is registered now (IAM's current answer; the report is older)" if devices else None
+    number = int(credential.removeprefix("access_key_"))
+    keys = inv.fetch("iam", "ListAccessKeys", home, "AccessKeyMetadata", UserName=row.user)
+    key = key_slots(row, keys).get(number)
+    if key is None or key.get("Status") != "Active":
+        return f"{credential} is inactive or gone now (IAM's current answer; the credential report is older)"
+    return None
+
+
+def _fail_unless_gone(
+    inv: Inventory, builder: FindingBuilder, row: CredentialRow, credential: str, resource: str, reason: str
+) -> None:
+    """A failing credential row, unless IAM says now that this run already fixed it."""
+    gone = _gone_since_report(inv, row, credential)
+    if gone:
+        builder.passed(resource, GLOBAL, gone)
+    else:
+        builder.failed(resource, GLOBAL, reason)
 
 
 def _root_row(inv: Inventory) -> CredentialRow:
@@ -92,8 +148,8 @@ def console_users_have_mfa(inv: Inventory) -> Finding:
             continue
         if row.mfa_active:
             builder.passed(row.user, GLOBAL, "console password with MFA")
-        else:
-            builder.failed(row.user, GLOBAL, "console password without MFA")
+        elif not _gone_since_report(inv, row, "password"):
+            _fail_unless_gone(inv, builder, row, "mfa", row.user, "console password without MFA")
     _cite_report_rows(inv, builder)
     return builder.build(
         passed="All {total} console users have MFA.",
@@ -128,7 +184,7 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
             days = _days_since(when, inv.now)
             text = f"{credential} {how} {days} day(s) ago"
             if days >= UNUSED_CREDENTIAL_DAYS:
-                builder.failed(resource, GLOBAL, text)
+                _fail_unless_gone(inv, builder, row, credential, resource, text)
             else:
                 builder.passed(resource, GLOBAL, text)
     _cite_report_rows(inv, builder)
@@ -152,7 +208,8 @@ def access_keys_rotated(inv: Inventory) -> Finding:
                 continue
             days = _days_since(rotated, inv.now)
             if days > KEY_ROTATION_DAYS:
-                builder.failed(resource, GLOBAL, f"active key last rotated {days} days ago")
+                reason = f"active key last rotated {days} days ago"
+                _fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
             else:
                 builder.passed(resource, GLOBAL, f"active key rotated {days} day(s) ago")
     _cite_report_rows(inv, builder)
@@ -369,7 +426,8 @@ def no_keys_at_initial_setup(inv: Inventory) -> Finding:
         for key in row.active_keys():
             resource = f"{row.user}:access_key_{key.number}"
             if key.last_used is None:
-                builder.failed(resource, GLOBAL, "console user has an active access key that was never used")
+                reason = "console user has an active access key that was never used"
+                _fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
             else:
                 builder.passed(resource, GLOBAL, f"key in use (last used {key.last_used:%Y-%m-%d})")
     _cite_report_rows(inv, builder)

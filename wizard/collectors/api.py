@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import botocore.exceptions
@@ -68,9 +69,12 @@ def error_message(error: Exception) -> str:
 class ReadApi:
     """Makes the read calls of one cached read and records each one as evidence."""
 
-    def __init__(self, ctx: AwsContext, evidence: list[Evidence]) -> None:
+    def __init__(
+        self, ctx: AwsContext, evidence: list[Evidence], waiting: Callable[[str], None] | None = None
+    ) -> None:
         self.ctx = ctx
         self.evidence = evidence
+        self.waiting = waiting or (lambda what: None)  # told what a read waits for (a report being generated)
 
     def _record(self, service: str, operation: str, region: str, params: dict[str, Any], response: Any) -> None:
         self.evidence.append(

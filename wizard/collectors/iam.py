@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from wizard.collectors.api import ReadApi
 from wizard.credential_report import CredentialReport, CredentialReportError, read_credential_report
 from wizard.errors import AwsReadError
 
-REPORT_POLL_SECONDS = (0.2, 0.5, 1, 2, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5)
+# IAM answers GenerateCredentialReport with STARTED, then INPROGRESS for a few seconds (up to tens of seconds
+# for thousands of users), then COMPLETE; GetCredentialReport says ReportInProgress meanwhile.
+REPORT_POLL_SECONDS = 0.5
+REPORT_WAIT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -22,20 +27,28 @@ class AuthorizationDetails:
 
 
 def fetch_credential_report(api: ReadApi, region: str) -> CredentialReport:
-    """Generate the report and poll until IAM says it is complete, then read and parse it."""
-    for pause in (0, *REPORT_POLL_SECONDS):
-        time.sleep(pause)
+    """Generate the report and poll until IAM says it is complete (saying so while it waits), then read it."""
+    started = time.monotonic()
+    while True:
         state = api.call("iam", "GenerateCredentialReport", region)
         if state and state.get("State") == "COMPLETE":
-            break
-    else:
-        raise AwsReadError("iam:GenerateCredentialReport", region, "ReportNotReady", "the report was not ready in time")
-    reply = api.call("iam", "GetCredentialReport", region, record=False) or {}
+            reply = api.call("iam", "GetCredentialReport", region, record=False, absent_codes=("ReportInProgress",))
+            if reply is not None:
+                break
+        waited = time.monotonic() - started
+        if waited > REPORT_WAIT_SECONDS:
+            raise AwsReadError(
+                "iam:GenerateCredentialReport", region, "ReportNotReady", "the report was not ready in two minutes"
+            )
+        api.waiting(f"waiting for IAM to generate the credential report, {waited:.0f} s")
+        time.sleep(REPORT_POLL_SECONDS)
     try:
         report = read_credential_report(reply.get("Content", b""))
     except CredentialReportError as error:
         raise AwsReadError("iam:GetCredentialReport", region, "MalformedReport", str(error)) from error
-    response: dict[str, Any] = {"rows": [row.raw for row in report.rows]}
+    generated = reply.get("GeneratedTime")
+    report = dataclasses.replace(report, generated=generated if isinstance(generated, datetime) else None)
+    response: dict[str, Any] = {"GeneratedTime": generated, "rows": [row.raw for row in report.rows]}
     if report.unreadable:
         response["unreadable_lines"] = [{"line": row.line, "text": row.text} for row in report.unreadable]
     api._record("iam", "GetCredentialReport", region, {}, response)

@@ -49,10 +49,22 @@ def unique_trails(trails: Iterable[logging.Trail]) -> list[logging.Trail]:
 class Inventory:
     """The account as the audit sees it. Methods are cached reads; errors surface as `AwsReadError`."""
 
-    def __init__(self, ctx: AwsContext, regions: list[str], now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AwsContext,
+        regions: list[str],
+        now: datetime | None = None,
+        *,
+        changed_since: datetime | None = None,
+        waiting: Callable[[str], None] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.regions = regions
         self.now = now or datetime.now(UTC)
+        # When this run changed the account itself (a verify after an apply): evidence older than this, such
+        # as a credential report AWS reuses for hours, is checked against IAM's current answer.
+        self.changed_since = changed_since
+        self.waiting = waiting
         self._cache = ReadCache()
 
     @property
@@ -61,7 +73,7 @@ class Inventory:
 
     def _read(self, key: tuple[Any, ...], fetch: Callable[[ReadApi], T]) -> T:
         def compute(evidence: list[Evidence]) -> T:
-            return fetch(ReadApi(self.ctx, evidence))
+            return fetch(ReadApi(self.ctx, evidence, self.waiting))
 
         return self._cache.get(key, compute)
 
@@ -88,6 +100,11 @@ class Inventory:
     def account_id(self) -> str:
         return self.ctx.identity().account_id
 
+    def credential_report_stale(self) -> bool:
+        """Whether the credential report predates a change this run made (so its rows may be out of date)."""
+        generated = self._full_credential_report().generated
+        return self.changed_since is not None and (generated is None or generated < self.changed_since)
+
     def credential_report(self) -> list[CredentialRow]:
         """The report's rows that add up (see `unreadable_report_rows` for the others)."""
         return self._full_credential_report().rows
@@ -95,6 +112,9 @@ class Inventory:
     def unreadable_report_rows(self) -> tuple[UnreadableRow, ...]:
         """Lines of the credential report whose columns do not add up: their users cannot be judged."""
         return self._full_credential_report().unreadable
+
+    def credential_report_generated(self) -> datetime | None:
+        return self._full_credential_report().generated
 
     def _full_credential_report(self) -> CredentialReport:
         return self._read(("credential_report",), lambda api: iam.fetch_credential_report(api, self.home_region))
