@@ -78,6 +78,9 @@ class FixDefinition:
     build: Builder
     requires: tuple[str, ...] = ()  # plans that must run first (and are planned too)
     after: tuple[str, ...] = ()  # plans that, when also planned, are built and run first (1.22 before 1.16)
+    # The IAM actions its plans and undo calls need, and the reads its builder makes beyond the audit's
+    # (AWS's action names, checked against the catalog and against every call of its plans by the tests).
+    permissions: tuple[str, ...] = ()
 
 
 FIXES: dict[str, FixDefinition] = {}
@@ -85,10 +88,15 @@ FIX_FOR_CONTROL: dict[str, str] = {}
 
 
 def register_fix(
-    plan_id: str, control_ids: Iterable[str], requires: tuple[str, ...] = (), after: tuple[str, ...] = ()
+    plan_id: str,
+    control_ids: Iterable[str],
+    requires: tuple[str, ...] = (),
+    after: tuple[str, ...] = (),
+    *,
+    permissions: Iterable[str] = (),
 ) -> Callable[[Builder], Builder]:
     def decorate(build: Builder) -> Builder:
-        definition = FixDefinition(plan_id, tuple(control_ids), build, requires, after)
+        definition = FixDefinition(plan_id, tuple(control_ids), build, requires, after, tuple(sorted(set(permissions))))
         if plan_id in FIXES:
             raise ValueError(f"fix {plan_id} registered twice")
         FIXES[plan_id] = definition
@@ -97,6 +105,11 @@ def register_fix(
         return build
 
     return decorate
+
+
+def declared_permissions() -> set[str]:
+    """Every IAM action some registered fix declares (what `permissions --mode fix` adds to the audit's)."""
+    return {action for definition in FIXES.values() for action in definition.permissions}
 
 
 def with_requirements(plan_ids: Iterable[str]) -> list[str]:

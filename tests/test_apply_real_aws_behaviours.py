@@ -4,13 +4,15 @@ slowly and reused, bucket locations, limits, opt-in regions)."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import requests
 
 from actions.options import FixOptions
 from benchmarks.aws_emulation import AwsEmulation
 from benchmarks.fault_proxy import FaultProxy
-from tests.conftest import HOME
+from tests.conftest import HOME, run_cli
 from tests.fixing import fix
 from tests.seeded_accounts import admin_mistakes
 from wizard.audit import run_audit
@@ -65,3 +67,37 @@ def test_fix_all_through_real_aws_behaviours_waits_for_iam_and_for_the_e_mail(en
         assert {r.finding.status for r in again.results} == {Status.PASS}
         second = fix(ctx, options=OPTIONS, parallel=True)
         assert [s.cli() for plan in second.selection.plans for s in plan.steps] == []
+
+
+def test_regions_all_means_the_enabled_ones_and_says_which_it_skipped(endpoint: str) -> None:
+    with FaultProxy(upstream=endpoint) as proxy, AwsEmulation(proxy, behaviours=["opt_in_regions"]):
+        proc = run_cli(
+            "audit", "--endpoint-url", proxy.url, "--regions", "all", "--controls", "4.1", "--format", "json"
+        )
+    assert proc.returncode in (0, 3), proc.stderr
+    regions = json.loads(proc.stdout)["regions"]
+    assert len(regions) == 17 and "af-south-1" not in regions and "cn-north-1" not in regions
+    [line] = [x for x in proc.stderr.splitlines() if "not auditing" in x]
+    assert "af-south-1" in line and "cn-north-1" not in line
+
+
+def test_sts_is_called_in_the_home_region(endpoint: str) -> None:
+    ctx = AwsContext(AwsSettings(region="eu-west-1", endpoint_url=None))
+    assert ctx.client("sts").meta.endpoint_url == "https://sts.eu-west-1.amazonaws.com"
+
+
+def test_a_bucket_name_another_account_owns_is_replaced_and_said(endpoint: str) -> None:
+    taken = "cis-cloudtrail-123456789012"
+    with (
+        FaultProxy(upstream=endpoint) as proxy,
+        AwsEmulation(proxy, behaviours=["s3_create_bucket"], taken_bucket_names=[taken]),
+    ):
+        ctx = AwsContext(AwsSettings(region=HOME, regions=HOME, endpoint_url=proxy.url))
+        run = fix(ctx, "2.1")
+    assert run.report.failed == []
+    [plan] = run.selection.plans
+    created = [s.params["Bucket"] for s in plan.steps if s.operation == "CreateBucket"]
+    assert created and created[0] != taken and created[0].startswith(taken + "-")
+    assert any("belongs to another AWS account" in note for note in plan.notes)
+    trails = boto3.client("cloudtrail", endpoint_url=endpoint, region_name=HOME).describe_trails()["trailList"]
+    assert trails[0]["S3BucketName"] == created[0]

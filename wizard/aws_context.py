@@ -166,10 +166,13 @@ class AwsContext:
         if self.home_region not in self.known_regions():
             raise UsageError(f"Unknown region {self.home_region!r} for partition {self.partition}.")
         share_models(self.session._session)  # boto3 exposes no public way to reach its botocore session
+        # STS in the home region, never the global endpoint (AWS: use regional STS endpoints), whatever the profile.
+        self.session._session.set_config_variable("sts_regional_endpoints", "regional")
         self.counter = CallCounter()
         self.session.events.register("before-send", self.counter.on_request)
         self.session.events.register("before-call.*.*", self.counter.on_call)
         self._clients: dict[tuple[str, str], BaseClient] = {}
+        self.skipped_regions: list[str] = []  # not enabled for the account (see enabled_regions)
         self._lock = threading.Lock()
         self._client_locks: dict[tuple[str, str], threading.Lock] = {}
         self._identity: CallerIdentity | None = None
@@ -264,14 +267,18 @@ class AwsContext:
         return [self.home_region]
 
     def enabled_regions(self) -> list[str]:
-        """The account's enabled regions of its own partition (describe-regions, less opted-out ones)."""
+        """The account's enabled regions of its own partition: describe-regions with AllRegions, less those
+        not opted in (regions launched after March 2019 are off until the account opts in). The regions left
+        out are kept in `skipped_regions`, so that the audit can say which it did not look at."""
         known = set(self.known_regions())
         try:
-            reply = self.client("ec2").describe_regions()
+            reply = self.client("ec2").describe_regions(AllRegions=True)
         except botocore.exceptions.ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             raise UsageError(
                 f"Cannot list the account's regions (ec2:DescribeRegions: {code}); use --regions."
             ) from error
-        enabled = {r["RegionName"] for r in reply.get("Regions", []) if r.get("OptInStatus") != "not-opted-in"}
+        listed = {r["RegionName"]: r.get("OptInStatus", "opt-in-not-required") for r in reply.get("Regions", [])}
+        enabled = {name for name, status in listed.items() if status != "not-opted-in"}
+        self.skipped_regions = sorted((set(listed) - enabled) & known)
         return sorted(enabled & known)

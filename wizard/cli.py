@@ -157,6 +157,11 @@ def run_audit_command(args: argparse.Namespace) -> int:
     ctx = AwsContext(aws_settings(args))
     ctx.identity()
     regions = ctx.resolve_regions()
+    if ctx.skipped_regions:
+        sys.stderr.write(
+            f"{PROG}: not auditing {len(ctx.skipped_regions)} region(s) the account has not enabled: "
+            f"{', '.join(ctx.skipped_regions)}\n"
+        )
     changed_since = _last_change(args, ctx.identity().account_id)
     with stderr_progress(len(controls), regions) as progress:
         result = run_audit(ctx, controls, regions, progress=progress, changed_since=changed_since)
@@ -272,7 +277,13 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
 def run_permissions_command(args: argparse.Namespace) -> int:
     from wizard.permissions import render_policy
 
-    sys.stdout.write(render_policy(args.mode))
+    fix_actions: set[str] = set()
+    if args.mode == "fix":
+        import actions.fixes  # noqa: F401  (registers every fix, with the permissions it declares)
+        from actions.registry import declared_permissions
+
+        fix_actions = declared_permissions()
+    sys.stdout.write(render_policy(args.mode, fix_actions))
     return EXIT_OK
 
 

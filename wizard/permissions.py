@@ -1,23 +1,22 @@
-"""The IAM policy the wizard needs, derived from the code that makes the calls (never a hand-kept list).
+"""The IAM policy the wizard needs: the audit's, derived from the code that makes the reads, and for fixes
+the actions each fix declares where it is registered (actions.registry; the tests check every call of every
+plan and undo against its fix's declaration).
 
-The read calls are found in wizard/collectors (every `api.call/paginate/paginate_keys("service", "Operation")`)
-and, for fixes, in actions/fixes (every `ApiCall(id, "service", "Operation", ...)` and `inventory.fetch(...)`).
-Each operation's IAM actions come from AWS's Service Authorization Reference (wizard.iam_actions).
+The audit's read calls are found in wizard/collectors (every `api.call/paginate/paginate_keys("service",
+"Operation")`). Each operation's IAM actions come from AWS's Service Authorization Reference (wizard.iam_actions).
 """
 
 from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from wizard.cli_render import service_model
 from wizard.iam_actions import iam_actions_for
 
 ROOT = Path(__file__).resolve().parent.parent
 READ_SOURCES = (ROOT / "wizard" / "collectors",)
-FIX_SOURCES = (ROOT / "actions" / "fixes",)
 READ_METHODS = {"call", "paginate", "paginate_keys", "fetch"}
 # Calls made outside the collectors, by the AWS context itself (who am I, which regions, the alias).
 SERVICES = frozenset(
@@ -44,45 +43,34 @@ def _read_calls(node: ast.Call) -> Iterator[tuple[str, str]]:
                 yield service, operation
 
 
-def _plan_operations(tree: ast.AST) -> Iterator[tuple[str, str]]:
-    """In a fix module, every string naming an operation of a service the module names: plans build their
-    ApiCalls from literals, sometimes through a table (revoke/authorize per direction)."""
-    constants = {
-        node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    }
-    for service in constants & SERVICES:
-        model_operations = set(service_model(service).operation_names)
-        for operation in constants & model_operations:
-            yield service, operation
-
-
-def _calls_in(path: Path, with_plans: bool) -> Iterator[tuple[str, str]]:
+def _calls_in(path: Path) -> Iterator[tuple[str, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             yield from _read_calls(node)
-    if with_plans:
-        yield from _plan_operations(tree)
 
 
-def operations(mode: str) -> set[tuple[str, str]]:
-    """(service, operation) pairs the audit makes, and for mode "fix" also those the fixes make."""
+def operations() -> set[tuple[str, str]]:
+    """(service, operation) pairs the audit makes."""
     found = set(CONTEXT_CALLS)
-    sources = [*READ_SOURCES, *(FIX_SOURCES if mode == "fix" else ())]
-    for folder in sources:
+    for folder in READ_SOURCES:
         for path in sorted(folder.glob("*.py")):
-            found.update(_calls_in(path, with_plans=mode == "fix"))
+            found.update(_calls_in(path))
     return found
 
 
-def policy_document(mode: str) -> dict[str, object]:
-    """Every IAM action the calls need, named as AWS's catalog names them (wizard.iam_actions)."""
-    actions = sorted({action for service, op in operations(mode) for action in iam_actions_for(service, op)})
+def audit_actions() -> set[str]:
+    return {action for service, op in operations() for action in iam_actions_for(service, op)}
+
+
+def policy_document(mode: str, fix_actions: Iterable[str] = ()) -> dict[str, object]:
+    """Every IAM action the audit needs, and for mode "fix" also `fix_actions` (what the fixes declare)."""
+    actions = sorted(audit_actions() | (set(fix_actions) if mode == "fix" else set()))
     return {
         "Version": "2012-10-17",
         "Statement": [{"Sid": f"CisWizard{mode.capitalize()}", "Effect": "Allow", "Action": actions, "Resource": "*"}],
     }
 
 
-def render_policy(mode: str) -> str:
-    return json.dumps(policy_document(mode), indent=2) + "\n"
+def render_policy(mode: str, fix_actions: Iterable[str] = ()) -> str:
+    return json.dumps(policy_document(mode, fix_actions), indent=2) + "\n"

@@ -25,7 +25,11 @@ FIELD_FOR_MEMBER = {member: name for name, (member, _) in CONTACT_OPTION_FIELDS.
 
 
 # -- 1.18 --------------------------------------------------------------------------------------------------
-@register_fix("security-contact", ("1.18",))
+@register_fix(
+    "security-contact",
+    ("1.18",),
+    permissions=("account:GetAlternateContact", "account:PutAlternateContact", "account:DeleteAlternateContact"),
+)
 def security_contact_plan(fix: FixContext) -> Plan:
     title = "Register the account's security contact"
     try:
@@ -119,7 +123,9 @@ def contact_information_plan_for(current: dict[str, Any], options: FixOptions, r
     return Plan("contact-information", ("1.17",), title, (put,), undo=undo, notes=tuple(notes))
 
 
-@register_fix("contact-information", ("1.17",))
+@register_fix(
+    "contact-information", ("1.17",), permissions=("account:GetContactInformation", "account:PutContactInformation")
+)
 def contact_information_plan(fix: FixContext) -> Plan:
     try:
         current = fix.inventory.contact_information()

@@ -148,7 +148,24 @@ def _alarm_in_place(existing: list[dict[str, Any]], wanted: dict[str, Any]) -> b
     )
 
 
-@register_fix("cis-alarms", MONITORING_CONTROLS, requires=("cloudtrail", "cloudtrail-logs"))
+@register_fix(
+    "cis-alarms",
+    MONITORING_CONTROLS,
+    requires=("cloudtrail", "cloudtrail-logs"),
+    permissions=(
+        "sns:ListTopics",
+        "sns:ListSubscriptionsByTopic",
+        "sns:CreateTopic",
+        "sns:Subscribe",
+        "logs:DescribeMetricFilters",
+        "logs:PutMetricFilter",
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:PutMetricAlarm",
+        # undo
+        "cloudwatch:DeleteAlarms",
+        "logs:DeleteMetricFilter",
+    ),
+)
 def alarms_plan(fix: FixContext) -> Plan:
     failing = tuple(fix.failing(MONITORING_CONTROLS))
     if not failing:

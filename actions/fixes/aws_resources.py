@@ -22,6 +22,28 @@ def bucket_exists(fix: FixContext, name: str) -> bool:
     return any(b.get("Name") == name for b in listing.get("Buckets", []))
 
 
+# What the shared steps need: a private bucket made or completed (an existing one is read first), a service
+# role made or completed.
+PRIVATE_BUCKET_PERMISSIONS = (
+    "s3:ListAllMyBuckets",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:GetBucketAcl",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketLogging",
+    "s3:CreateBucket",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketPolicy",
+)
+SERVICE_ROLE_PERMISSIONS = (
+    "iam:GetAccountAuthorizationDetails",
+    "iam:CreateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:PassRole",
+)
+
 _TAKEN = ("403", "AccessDenied", "Forbidden")
 _FREE = ("404", "NoSuchBucket", "NotFound")
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from actions.fixes.aws_resources import (
     ALL_PUBLIC_ACCESS_BLOCKED,
+    PRIVATE_BUCKET_PERMISSIONS,
+    SERVICE_ROLE_PERMISSIONS,
     log_group_exists,
     our_bucket_name,
     private_bucket_steps,
@@ -169,7 +171,25 @@ def _unreadable(plan_id: str, controls: tuple[str, ...], title: str, error: AwsR
     return Plan(plan_id, controls, title, (), refused=f"cannot read the trails to plan this fix: {error.reason}")
 
 
-@register_fix("cloudtrail", ("2.1",))
+TRAIL_READS = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")
+
+
+@register_fix(
+    "cloudtrail",
+    ("2.1",),
+    permissions=(
+        *TRAIL_READS,
+        *PRIVATE_BUCKET_PERMISSIONS,
+        "s3:ListBucket",
+        "cloudtrail:CreateTrail",
+        "cloudtrail:StartLogging",
+        "cloudtrail:UpdateTrail",
+        "cloudtrail:PutEventSelectors",
+        # undo
+        "cloudtrail:DeleteTrail",
+        "cloudtrail:StopLogging",
+    ),
+)
 def cloudtrail_plan(fix: FixContext) -> Plan:
     title = "A multi-region trail that logs all management events"
     try:
@@ -202,7 +222,9 @@ def cloudtrail_plan(fix: FixContext) -> Plan:
     return Plan("cloudtrail", ("2.1",), title, tuple(steps), undo=tuple(undo), notes=notes)
 
 
-@register_fix("trail-validation", ("2.2",), requires=("cloudtrail",))
+@register_fix(
+    "trail-validation", ("2.2",), requires=("cloudtrail",), permissions=(*TRAIL_READS, "cloudtrail:UpdateTrail")
+)
 def trail_validation_plan(fix: FixContext) -> Plan:
     title = "Log file validation on every trail"
     try:
@@ -234,7 +256,12 @@ def trail_validation_plan(fix: FixContext) -> Plan:
     return Plan("trail-validation", ("2.2",), title, tuple(steps), ("cloudtrail",), tuple(undo))
 
 
-@register_fix("trail-bucket-private", ("2.3",), requires=("cloudtrail",))
+@register_fix(
+    "trail-bucket-private",
+    ("2.3",),
+    requires=("cloudtrail",),
+    permissions=(*TRAIL_READS, *PRIVATE_BUCKET_PERMISSIONS, "s3:GetAccountPublicAccessBlock"),
+)
 def trail_bucket_private_plan(fix: FixContext) -> Plan:
     title = "No public access to the CloudTrail buckets"
     steps: list[ApiCall] = []
@@ -293,7 +320,18 @@ def cloudtrail_logs_role(fix: FixContext) -> str:
     return fix.options.name("cloudtrail-to-cloudwatch")
 
 
-@register_fix("cloudtrail-logs", ("2.4",), requires=("cloudtrail",))
+@register_fix(
+    "cloudtrail-logs",
+    ("2.4",),
+    requires=("cloudtrail",),
+    permissions=(
+        *TRAIL_READS,
+        *SERVICE_ROLE_PERMISSIONS,
+        "logs:DescribeLogGroups",
+        "logs:CreateLogGroup",
+        "cloudtrail:UpdateTrail",
+    ),
+)
 def cloudtrail_logs_plan(fix: FixContext) -> Plan:
     title = "Send every trail to CloudWatch Logs"
     try:
@@ -370,7 +408,12 @@ def access_log_bucket(fix: FixContext, region: str) -> str:
     return wanted if fix.options.access_log_bucket else our_bucket_name(fix, wanted)
 
 
-@register_fix("trail-bucket-logging", ("2.6",), requires=("cloudtrail",))
+@register_fix(
+    "trail-bucket-logging",
+    ("2.6",),
+    requires=("cloudtrail",),
+    permissions=(*TRAIL_READS, *PRIVATE_BUCKET_PERMISSIONS, "s3:PutBucketLogging"),
+)
 def trail_bucket_logging_plan(fix: FixContext) -> Plan:
     title = "Server access logging on the CloudTrail buckets"
     steps: list[ApiCall] = []
@@ -558,7 +601,26 @@ def _new_key_steps(fix: FixContext, region: str, key: Ref) -> list[ApiCall]:
     ]
 
 
-@register_fix("trail-kms", ("2.7",), requires=("cloudtrail",))
+@register_fix(
+    "trail-kms",
+    ("2.7",),
+    requires=("cloudtrail",),
+    permissions=(
+        *TRAIL_READS,
+        "kms:ListKeys",
+        "kms:ListAliases",
+        "kms:DescribeKey",
+        "kms:GetKeyRotationStatus",
+        "kms:GetKeyPolicy",
+        "kms:CreateKey",
+        "kms:TagResource",
+        "kms:PutKeyPolicy",
+        "kms:CreateAlias",
+        "kms:UpdateAlias",
+        "kms:EnableKeyRotation",
+        "cloudtrail:UpdateTrail",
+    ),
+)
 def trail_kms_plan(fix: FixContext) -> Plan:
     title = "Encrypt trail logs with a KMS key"
     try:

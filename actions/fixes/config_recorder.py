@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.fixes.aws_resources import our_bucket_name, private_bucket_steps, renamed_note, role_exists
+from actions.fixes.aws_resources import (
+    PRIVATE_BUCKET_PERMISSIONS,
+    our_bucket_name,
+    private_bucket_steps,
+    renamed_note,
+    role_exists,
+)
 from actions.registry import FixContext, register_fix
 from wizard.errors import AwsReadError
 from wizard.plans import ApiCall, Plan
@@ -110,7 +116,22 @@ def _region_steps(fix: FixContext, region: str, record_global: bool, bucket: str
     return steps
 
 
-@register_fix("aws-config", ("2.5",))
+@register_fix(
+    "aws-config",
+    ("2.5",),
+    permissions=(
+        *PRIVATE_BUCKET_PERMISSIONS,
+        "iam:GetAccountAuthorizationDetails",
+        "iam:CreateServiceLinkedRole",
+        "iam:PassRole",
+        "config:DescribeConfigurationRecorders",
+        "config:DescribeConfigurationRecorderStatus",
+        "config:DescribeDeliveryChannels",
+        "config:PutConfigurationRecorder",
+        "config:PutDeliveryChannel",
+        "config:StartConfigurationRecorder",
+    ),
+)
 def config_plan(fix: FixContext) -> Plan:
     title = "AWS Config recording in every region"
     regions = fix.inventory.regions

@@ -241,7 +241,20 @@ def credential_plan(
     )
 
 
-@register_fix("unused-credentials", ("1.3",))
+KEY_PERMISSIONS = (
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
+    "iam:ListAccessKeys",
+    "iam:GetAccessKeyLastUsed",
+    "iam:UpdateAccessKey",
+)
+
+
+@register_fix(
+    "unused-credentials",
+    ("1.3",),
+    permissions=(*KEY_PERMISSIONS, "iam:GetLoginProfile", "iam:DeleteLoginProfile"),
+)
 def unused_credentials_plan(fix: FixContext) -> Plan:
     return credential_plan(
         fix,
@@ -256,7 +269,7 @@ def unused_credentials_plan(fix: FixContext) -> Plan:
     )
 
 
-@register_fix("old-access-keys", ("1.4",), after=("unused-credentials",))
+@register_fix("old-access-keys", ("1.4",), after=("unused-credentials",), permissions=KEY_PERMISSIONS)
 def old_access_keys_plan(fix: FixContext) -> Plan:
     return credential_plan(
         fix,
@@ -274,7 +287,9 @@ def old_access_keys_plan(fix: FixContext) -> Plan:
     )
 
 
-@register_fix("setup-access-keys", ("1.21",), after=("unused-credentials", "old-access-keys"))
+@register_fix(
+    "setup-access-keys", ("1.21",), after=("unused-credentials", "old-access-keys"), permissions=KEY_PERMISSIONS
+)
 def setup_access_keys_plan(fix: FixContext) -> Plan:
     return credential_plan(
         fix,

@@ -287,7 +287,27 @@ def _after_earlier_plans(fix: FixContext, details: AuthorizationDetails) -> tupl
     return users, groups, notes
 
 
-@register_fix("user-policies-to-groups", ("1.16",), after=("admin-policies",))
+@register_fix(
+    "user-policies-to-groups",
+    ("1.16",),
+    after=("admin-policies",),
+    permissions=(
+        "iam:GetAccountAuthorizationDetails",
+        "iam:CreateGroup",
+        "iam:AttachGroupPolicy",
+        "iam:PutGroupPolicy",
+        "iam:AddUserToGroup",
+        "iam:DetachUserPolicy",
+        "iam:DeleteUserPolicy",
+        # undo
+        "iam:AttachUserPolicy",
+        "iam:PutUserPolicy",
+        "iam:RemoveUserFromGroup",
+        "iam:DetachGroupPolicy",
+        "iam:DeleteGroupPolicy",
+        "iam:DeleteGroup",
+    ),
+)
 def user_policies_to_groups_plan(fix: FixContext) -> Plan:
     title = "Give users their policies through groups instead of directly"
     try:
@@ -399,7 +419,20 @@ def _moves_plan(fix: FixContext, details: AuthorizationDetails, title: str) -> P
 SUPPORT_POLICY = "AWSSupportAccess"
 
 
-@register_fix("support-role", ("1.20",))
+@register_fix(
+    "support-role",
+    ("1.20",),
+    permissions=(
+        "iam:GetAccountAuthorizationDetails",
+        "iam:GetPolicy",
+        "iam:CreateRole",
+        "iam:TagRole",
+        "iam:AttachRolePolicy",
+        # undo
+        "iam:DetachRolePolicy",
+        "iam:DeleteRole",
+    ),
+)
 def support_role_plan(fix: FixContext) -> Plan:
     title = "Create a role for managing AWS Support cases"
     try:
@@ -496,7 +529,21 @@ def caller_admin_paths(fix: FixContext, entities: dict[str, list[str]], caller_g
     return paths
 
 
-@register_fix("admin-policies", ("1.22",))
+@register_fix(
+    "admin-policies",
+    ("1.22",),
+    permissions=(
+        "iam:GetAccountAuthorizationDetails",
+        "iam:ListEntitiesForPolicy",
+        "iam:DetachUserPolicy",
+        "iam:DetachGroupPolicy",
+        "iam:DetachRolePolicy",
+        # undo
+        "iam:AttachUserPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:AttachRolePolicy",
+    ),
+)
 def admin_policies_plan(fix: FixContext) -> Plan:
     title = 'Detach customer-managed policies that grant "*" on "*"'
     try:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.fixes.aws_resources import bucket_exists, our_bucket_name, private_bucket_steps, renamed_note
+from actions.fixes.aws_resources import (
+    PRIVATE_BUCKET_PERMISSIONS,
+    bucket_exists,
+    our_bucket_name,
+    private_bucket_steps,
+    renamed_note,
+)
 from actions.registry import FixContext, register_fix
 from wizard.collectors.regional import KmsKey
 from wizard.errors import AwsReadError
@@ -30,7 +36,18 @@ def rotation_target(key: KmsKey, region: str) -> tuple[str, str]:
     return key.key_id, region
 
 
-@register_fix("kms-rotation", ("2.8",))
+@register_fix(
+    "kms-rotation",
+    ("2.8",),
+    permissions=(
+        "kms:ListKeys",
+        "kms:ListAliases",
+        "kms:DescribeKey",
+        "kms:GetKeyRotationStatus",
+        "kms:EnableKeyRotation",
+        "kms:DisableKeyRotation",
+    ),
+)
 def kms_rotation_plan(fix: FixContext) -> Plan:
     title = "Turn on yearly rotation for customer-managed KMS keys"
     steps: list[ApiCall] = []
@@ -131,7 +148,19 @@ def vpcs_without_flow_logs(vpcs: list[dict[str, Any]], flow_logs: list[dict[str,
     return [vpc["VpcId"] for vpc in vpcs if vpc["VpcId"] not in active]
 
 
-@register_fix("vpc-flow-logs", ("2.9",))
+@register_fix(
+    "vpc-flow-logs",
+    ("2.9",),
+    permissions=(
+        *PRIVATE_BUCKET_PERMISSIONS,
+        "ec2:DescribeVpcs",
+        "ec2:DescribeFlowLogs",
+        "ec2:CreateFlowLogs",
+        "ec2:CreateTags",
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+    ),
+)
 def vpc_flow_logs_plan(fix: FixContext) -> Plan:
     title = f"Flow logs ({FLOW_LOG_TRAFFIC} traffic) for every VPC, delivered to S3"
     missing: dict[str, list[str]] = {}

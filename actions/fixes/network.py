@@ -344,24 +344,35 @@ def network_plan(fix: FixContext, owners: frozenset[str]) -> Plan:
     )
 
 
-@register_fix("world-ssh", (SSH,), requires=shared_plan_ids(SSH))
+NETWORK_PERMISSIONS = (
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress",
+    # undo
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:AuthorizeSecurityGroupEgress",
+)
+
+
+@register_fix("world-ssh", (SSH,), requires=shared_plan_ids(SSH), permissions=NETWORK_PERMISSIONS)
 def world_ssh_plan(fix: FixContext) -> Plan:
     return network_plan(fix, frozenset({SSH}))
 
 
-@register_fix("world-rdp", (RDP,), requires=shared_plan_ids(RDP))
+@register_fix("world-rdp", (RDP,), requires=shared_plan_ids(RDP), permissions=NETWORK_PERMISSIONS)
 def world_rdp_plan(fix: FixContext) -> Plan:
     return network_plan(fix, frozenset({RDP}))
 
 
-@register_fix("default-security-groups", (DEFAULT,), requires=shared_plan_ids(DEFAULT))
+@register_fix("default-security-groups", (DEFAULT,), requires=shared_plan_ids(DEFAULT), permissions=NETWORK_PERMISSIONS)
 def default_security_groups_plan(fix: FixContext) -> Plan:
     return network_plan(fix, frozenset({DEFAULT}))
 
 
 def _register_shared(owners: frozenset[str]) -> None:
     # Registered without control ids: each control stays mapped to its own plan, which requires this one.
-    register_fix(PLAN_IDS[owners], ())(lambda fix: network_plan(fix, owners))
+    register_fix(PLAN_IDS[owners], (), permissions=NETWORK_PERMISSIONS)(lambda fix: network_plan(fix, owners))
 
 
 for _owners in PLAN_IDS:

@@ -47,7 +47,15 @@ def merged_policy(current: dict[str, Any], min_length: int, reuse: int, max_age:
     return {k: merged[k] for k in POLICY_PARAMETERS if k in merged}
 
 
-@register_fix("password-policy", PASSWORD_CONTROLS)
+@register_fix(
+    "password-policy",
+    PASSWORD_CONTROLS,
+    permissions=(
+        "iam:GetAccountPasswordPolicy",
+        "iam:UpdateAccountPasswordPolicy",
+        "iam:DeleteAccountPasswordPolicy",
+    ),
+)
 def password_policy_plan(fix: FixContext) -> Plan:
     policy = fix.inventory.password_policy()
     current = current_parameters(policy)
