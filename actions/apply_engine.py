@@ -26,12 +26,13 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from actions.confirm_rule import RISK_ORDER
-from actions.workflow import Composition, Decision, FixSelection, NotPlanned, controls_of, verify_controls
+from actions.early_verify import EarlyVerifier
+from actions.workflow import Composition, Decision, FixSelection, NotPlanned, controls_of
 from wizard.audit import AuditResult
 from wizard.aws_context import MAX_CONCURRENCY, AwsContext
 from wizard.checks.monitoring import waits_for_a_person
 from wizard.collectors.inventory import Inventory
-from wizard.executor import CallJournal, PlanOutcome, RunControl, StepOutcome, run_plan
+from wizard.executor import CallJournal, PlanOutcome, RunControl, StepCallback, StepOutcome, run_plan
 from wizard.findings import Finding, Status
 from wizard.plans import ApiCall, Plan, Risk
 
@@ -170,6 +171,9 @@ class ApplyRun:
         self.recheck = recheck
         self._results: dict[str, PlanResult] = {}
         self.started: datetime | None = None  # when the first change was about to be made
+        self._verifier: EarlyVerifier | None = None
+        self._changes = 0  # calls made so far (a fresh inventory is shared only while this stays the same)
+        self._shared: tuple[int, Inventory] | None = None
         self._guard = threading.Lock()
         self._asking = threading.Lock()  # one question at a time, whichever plan's thread asks
 
@@ -181,8 +185,25 @@ class ApplyRun:
         return decision
 
     # -- 2. execute ------------------------------------------------------------------------------------
+    def _fresh_inventory(self) -> Inventory:
+        """An inventory of reads made from now on. Plans that start while no change has been made since it was
+        opened share it, so what they both read is read once (the first plans of a run, typically)."""
+        with self._guard:
+            if self._shared is None or self._shared[0] != self._changes:
+                self._shared = (self._changes, Inventory(self.ctx, self.selection.audit.regions))
+            return self._shared[1]
+
+    def _counting_changes(self, on_step: StepCallback) -> StepCallback:
+        def counted(plan: Plan, step: ApiCall, outcome: StepOutcome | None) -> None:
+            if outcome is not None:
+                with self._guard:
+                    self._changes += 1
+            on_step(plan, step, outcome)
+
+        return counted
+
     def _fresh(self, plan: Plan, composition: Composition, unrun: list[Plan]) -> Plan:
-        inventory = Inventory(self.ctx, self.selection.audit.regions)
+        inventory = self._fresh_inventory()
         inventory.replay(composition.reads.get(plan.id, {}))
         return self.selection.rebuild(plan, inventory, unrun)
 
@@ -234,7 +255,7 @@ class ApplyRun:
             kind = "step-start" if outcome is None else "step-done"
             self.on_event(ApplyEvent(kind, run, step, outcome, number=number, total=total))
 
-        outcome = run_plan(self.ctx, chosen, self.recorder.journal, on_step, control)
+        outcome = run_plan(self.ctx, chosen, self.recorder.journal, self._counting_changes(on_step), control)
         if outcome.ok:
             result = PlanResult(chosen, PlanStatus.APPLIED, outcome)
         elif outcome.failure is None:
@@ -247,6 +268,8 @@ class ApplyRun:
     def _finish(self, plan: Plan, result: PlanResult) -> None:
         with self._guard:
             self._results[plan.id] = result
+        if self._verifier is not None:
+            self._verifier.plan_finished(plan.id)
 
     def _execute(self, composition: Composition) -> list[PlanResult]:
         plans = composition.plans
@@ -280,11 +303,15 @@ class ApplyRun:
 
     # -- 3. verify -------------------------------------------------------------------------------------
     def _verify(self, results: list[PlanResult]) -> AuditResult | None:
+        """The verdicts of exactly the controls the plans fix: each checked as soon as its last plan finished
+        (EarlyVerifier), all logged once every plan is done."""
         controls = controls_of(r.plan for r in results)
-        if not controls:
+        if not controls or self._verifier is None:
             return None
         self.on_event(ApplyEvent("verify-start", message=", ".join(controls)))
-        after = verify_controls(self.ctx, controls, self.selection.audit.regions, changed_since=self.started)
+        after = self._verifier.results()
+        if after is None:
+            return None
         plans_for = {c: [r.plan.id for r in results if c in r.plan.control_ids] for c in controls}
         for result in after.results:
             self.recorder.verify(result.control.id, result.finding, plans_for.get(result.control.id))
@@ -296,6 +323,7 @@ class ApplyRun:
             composition = self.selection.compose(self._offer)
             report = ApplyReport(self.selection, composition)
             self.started = report.started = datetime.now(UTC)
+            self._verifier = EarlyVerifier(self.ctx, self.selection.audit.regions, composition.plans, self.started)
             report.results = self._execute(composition)
             report.verify = self._verify(report.results)
             report.not_planned = self.selection.not_planned(composition)

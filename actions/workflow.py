@@ -9,8 +9,10 @@ a risk filter, or everything), so a plan built after a declined one never counts
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -121,6 +123,18 @@ class FixSelection:
                 result.left_out.append((plan, decision.how))
         return result
 
+    def warm_up(self) -> None:
+        """Build every plan once, all at the same time and each on its own, only to make the reads the builders
+        need (they read one after the other): the composition that follows finds them in the cache."""
+
+        def build(plan_id: str) -> None:
+            with contextlib.suppress(Exception):  # a builder's own errors come back in the real build
+                build_plan(FIXES[plan_id], self._context(self.audit.inventory, self.findings, ()))
+
+        if self.plan_ids:
+            with ThreadPoolExecutor(max_workers=len(self.plan_ids), thread_name_prefix="warm-up") as pool:
+                list(pool.map(build, self.plan_ids))
+
     def _check_reads(self, plan: Plan) -> ReadLog:
         reads: ReadLog = {}
         for control_id in FIXES[plan.id].control_ids:
@@ -224,6 +238,7 @@ def prepare_fixes(
     own = list(dict.fromkeys(FIX_FOR_CONTROL[c.id] for c in failing if fixable(c)))
     plan_ids = build_order(with_requirements(own))
     selection = FixSelection(audit, options, frozenset(c.id for c in failing), plan_ids, not_automated)
+    selection.warm_up()
     first_draft = selection.compose()
     selection.plan_ids = _needed_plans(own, first_draft, plan_ids)
     selection.draft = selection.compose() if selection.plan_ids != plan_ids else first_draft

@@ -13,12 +13,14 @@ proxy's request records say how much of the apply was concurrent (peak requests 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from benchmarks.fault_proxy import FaultProxy, delay
@@ -54,14 +56,25 @@ def peak_in_flight(proxy: FaultProxy, since: float) -> int:
     edges = sorted(
         (moment, step)
         for record in proxy.records
-        if record.start >= since
-        for moment, step in ((record.start, 1), (record.end, -1))
+        if record.started >= since
+        for moment, step in ((record.started, 1), (record.finished, -1))
     )
     peak = current = 0
     for _, step in edges:
         current += step
         peak = max(peak, current)
     return peak
+
+
+def phases(log: Path) -> str:
+    """Where the apply's time went, from its audit log: audit and planning, the calls, the verify."""
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    start = next(r for r in records if r["kind"] == "session-start")
+    end = next(r for r in records if r["kind"] == "session-end")
+    calls = [r for r in records if r["kind"] in ("call", "result")]
+    moments = [datetime.fromisoformat(r["time"].rstrip("Z")) for r in (start, calls[0], calls[-1], end)]
+    audit, run, verify = ((b - a).total_seconds() for a, b in itertools.pairwise(moments))
+    return f"audit and plan {audit:.1f} s, calls (with re-reads) {run:.1f} s, verify {verify:.1f} s"
 
 
 def start_sandbox(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
@@ -108,6 +121,9 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 calls = changing_calls(log)
                 failed = "Stopped:" in first.stdout
+                print(f"  {phases(log)}")
+                busiest = ", ".join(f"{s}:{o} {n}" for (s, o), n in proxy.counts.most_common(8))
+                print(f"  busiest operations: {busiest}")
                 print(
                     f"apply --all-failing: {took:.1f} s, {calls} changing calls, {proxy.total} requests in all, "
                     f"peak {peak_in_flight(proxy, began)} in flight, failed step: {failed}, exit {first.returncode}"

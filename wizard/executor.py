@@ -70,7 +70,8 @@ class CallJournal(Protocol):
 StepCallback = Callable[[Plan, ApiCall, StepOutcome | None], None]
 WaitCallback = Callable[[Plan, ApiCall, str, float], None]  # (plan, step, what is awaited, seconds so far)
 
-# Parameters that name the one resource a call changes; the first one present identifies it.
+# Parameters that name what a call changes. Two steps change the same thing when they name it alike (the
+# same trail, bucket, security group, user, log group and filter, ...): those never run at the same time.
 _RESOURCE_PARAMETERS = (
     "Name",
     "TrailName",
@@ -80,6 +81,7 @@ _RESOURCE_PARAMETERS = (
     "GroupName",
     "RoleName",
     "logGroupName",
+    "filterName",
     "TopicArn",
     "KeyId",
     "AlarmName",
@@ -87,20 +89,19 @@ _RESOURCE_PARAMETERS = (
 )
 
 
-def resource_of(step: ApiCall) -> tuple[str, str, str] | None:
-    """(service, region, identifier) of what the step changes, when a parameter names it."""
-    for name in _RESOURCE_PARAMETERS:
-        value = step.params.get(name)
-        if isinstance(value, str):
-            return (step.service, step.region, value)
-    return None
+def resource_of(step: ApiCall) -> tuple[str, ...] | None:
+    """(service, region, the identifying parameters it names) of what the step changes, or None."""
+    named = tuple(
+        f"{name}={step.params[name]}" for name in _RESOURCE_PARAMETERS if isinstance(step.params.get(name), str)
+    )
+    return (step.service, step.region, *named) if named else None
 
 
 class ResourceLocks:
     """One lock per resource, shared by every plan of a run."""
 
     def __init__(self) -> None:
-        self._locks: dict[tuple[str, str, str], threading.Lock] = {}
+        self._locks: dict[tuple[str, ...], threading.Lock] = {}
         self._guard = threading.Lock()
 
     def lock_for(self, step: ApiCall) -> threading.Lock | None:

@@ -7,6 +7,7 @@ has run (the id of a new KMS key) is a `Ref` to that step's response, shown by n
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -258,3 +259,17 @@ def order_plans(plans: Iterable[Plan]) -> list[Plan]:
     for plan in pending:
         place(plan)
     return ordered
+
+
+def in_lanes(first: Iterable[ApiCall], lanes: Iterable[Iterable[ApiCall]]) -> list[ApiCall]:
+    """Steps as independent lanes after common ones: `first` in order, then each lane in order, a lane's first
+    step after the last of `first`, and the lanes independent of each other (one region's beside another's),
+    so that an executor with a pool runs them at once. Listed in an order a plain script can run."""
+    steps = list(first)
+    start: tuple[str, ...] = (steps[-1].id,) if steps else ()
+    for lane in lanes:
+        for index, step in enumerate(lane):
+            steps.append(
+                dataclasses.replace(step, after=start) if index == 0 else dataclasses.replace(step, after=None)
+            )
+    return steps

@@ -13,7 +13,7 @@ from actions.fixes.aws_resources import (
 )
 from actions.registry import FixContext, register_fix
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan
+from wizard.plans import ApiCall, Plan, in_lanes
 from wizard.policy_documents import policy_json
 
 CONFIG_ROLE = "AWSServiceRoleForConfig"
@@ -142,12 +142,17 @@ def config_plan(fix: FixContext) -> Plan:
             for r in fix.inventory.config_state(region).recorders
         )
         bucket = config_bucket(fix)
-        steps: list[ApiCall] = []
-        for region in regions:
-            steps += _region_steps(fix, region, not records_global and region == fix.home_region, bucket)
-        if steps and not _service_linked_role_exists(fix):
-            steps.insert(
-                0,
+        fix.inventory.fetch_all(("config", "DescribeDeliveryChannels", region, None, {}) for region in regions)
+        lanes = [
+            _region_steps(fix, region, not records_global and region == fix.home_region, bucket) for region in regions
+        ]
+        first: list[ApiCall] = []
+        if any(lanes) and any(s.operation == "PutDeliveryChannel" for lane in lanes for s in lane):
+            first += private_bucket_steps(
+                fix, "config", bucket, fix.home_region, config_bucket_policy(fix, bucket), "AWS Config delivery"
+            )
+        if any(lanes) and not _service_linked_role_exists(fix):
+            first.append(
                 ApiCall(
                     "service-role",
                     "iam",
@@ -155,12 +160,10 @@ def config_plan(fix: FixContext) -> Plan:
                     {"AWSServiceName": "config.amazonaws.com"},
                     fix.home_region,
                     "create AWS Config's service-linked role",
-                ),
+                )
             )
-        if any(s.operation == "PutDeliveryChannel" for s in steps):
-            steps[0:0] = private_bucket_steps(
-                fix, "config", bucket, fix.home_region, config_bucket_policy(fix, bucket), "AWS Config delivery"
-            )
+        # Each region's recorder, channel and start after the role and bucket, the regions at the same time.
+        steps = in_lanes(first, [lane for lane in lanes if lane])
     except AwsReadError as error:
         return Plan("aws-config", ("2.5",), title, (), refused=f"cannot read AWS Config's state: {error.reason}")
     notes = (

@@ -14,7 +14,7 @@ from actions.fixes.aws_resources import (
 from actions.registry import FixContext, register_fix
 from wizard.collectors.regional import KmsKey
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, Risk
+from wizard.plans import ApiCall, Plan, Risk, in_lanes
 from wizard.policy_documents import policy_json
 
 FLOW_LOG_TRAFFIC = "REJECT"  # the CIS minimum; ALL logs accepted traffic too (more data, more cost)
@@ -103,6 +103,7 @@ def kms_rotation_plan(fix: FixContext) -> Plan:
         "(see AWS KMS pricing).",
         *_unread("KMS keys", unreadable),
     ]
+    steps = in_lanes([], [[step] for step in steps])  # one key's rotation does not wait for another's
     return Plan(
         "kms-rotation", ("2.8",), title, tuple(steps), undo=tuple(undo), notes=tuple(notes), affected=tuple(affected)
     )
@@ -184,11 +185,12 @@ def vpc_flow_logs_plan(fix: FixContext) -> Plan:
         return Plan(
             "vpc-flow-logs", ("2.9",), title, (), refused=f"cannot list buckets to look for {bucket}: {error.reason}"
         )
-    steps = private_bucket_steps(
+    bucket_steps = private_bucket_steps(
         fix, "flow-logs", bucket, fix.home_region, flow_log_bucket_policy(fix, bucket), "VPC flow log delivery"
     )
+    per_region: list[ApiCall] = []
     for region, vpc_ids in missing.items():
-        steps.append(
+        per_region.append(
             ApiCall(
                 f"flow-logs-{region}",
                 "ec2",
@@ -206,6 +208,7 @@ def vpc_flow_logs_plan(fix: FixContext) -> Plan:
                 Risk.SAFE,
             )
         )
+    steps = in_lanes(bucket_steps, [[step] for step in per_region])  # every region once the bucket is ready
     created = ", ".join(f"{region}: {' '.join(ids)}" for region, ids in missing.items())
     notes = [
         f"Flow logs go to s3://{bucket} in {fix.home_region}"

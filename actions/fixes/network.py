@@ -27,7 +27,7 @@ from typing import Any
 from actions.registry import FixContext, register_fix
 from wizard.checks.networking import WORLD_IPV4, WORLD_IPV6, offending_permissions
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, Risk
+from wizard.plans import ApiCall, Plan, Risk, in_lanes
 
 SSH_PORT = 22
 RDP_PORT = 3389
@@ -217,18 +217,22 @@ def describe_interface(interface: dict[str, Any]) -> str:
 def interfaces_using(fix: FixContext, region: str, group_id: str) -> list[dict[str, Any]]:
     """The network interfaces a security group is attached to (cached; raises AwsReadError)."""
     return fix.inventory.fetch(
-        "ec2",
-        "DescribeNetworkInterfaces",
-        region,
-        "NetworkInterfaces",
-        Filters=[{"Name": "group-id", "Values": [group_id]}],
+        "ec2", "DescribeNetworkInterfaces", region, "NetworkInterfaces", Filters=_group_filter(group_id)
     )
+
+
+def _group_filter(group_id: str) -> list[dict[str, Any]]:
+    return [{"Name": "group-id", "Values": [group_id]}]
 
 
 def affected_interfaces(fix: FixContext, revokes: list[GroupRevoke]) -> tuple[list[str], list[str]]:
     """(affected lines, notes): each ENI using a changed group, and the groups no ENI uses today."""
     affected: list[str] = []
     unused: list[str] = []
+    fix.inventory.fetch_all(
+        ("ec2", "DescribeNetworkInterfaces", r.region, "NetworkInterfaces", {"Filters": _group_filter(r.group_id)})
+        for r in revokes
+    )
     for revoke in revokes:
         try:
             interfaces = interfaces_using(fix, revoke.region, revoke.group_id)
@@ -278,7 +282,8 @@ def _steps(revokes: list[GroupRevoke]) -> tuple[list[ApiCall], list[ApiCall]]:
                     f"put the {what} rules of {revoke.label} back",
                 )
             )
-    return steps, undo
+    # Each revoke names its own rule parts: they do not wait for one another.
+    return in_lanes([], [[step] for step in steps]), undo
 
 
 def _notes(owners: frozenset[str], revokes: list[GroupRevoke]) -> list[str]:

@@ -209,6 +209,21 @@ class Inventory:
             return self._read(key, lambda api: api.paginate(service, operation, region, result_key, **params))
         return self._read(key, lambda api: api.call(service, operation, region, **params) or {})
 
+    def fetch_all(self, calls: Iterable[tuple[str, str, str, str | None, dict[str, Any]]]) -> None:
+        """Make these `fetch` reads ((service, operation, region, result_key, params)) at once, into the cache,
+        for a builder that is about to read them one after the other. Errors wait in the cache."""
+        wanted = list(calls)
+        if not wanted:
+            return
+
+        def make(call: tuple[str, str, str, str | None, dict[str, Any]]) -> None:
+            service, operation, region, result_key, params = call
+            with contextlib.suppress(AwsReadError):
+                self.fetch(service, operation, region, result_key, **params)
+
+        with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENCY, len(wanted)), thread_name_prefix="fetch") as pool:
+            list(pool.map(make, wanted))
+
     def trail_buckets(self) -> list[logging.BucketFacts]:
         """The S3 buckets of every trail (read as soon as the trails are known; unreadable ones left out)."""
         names = sorted({t.bucket for t in self.all_trails() if t.bucket})
