@@ -12,11 +12,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from screens.widgets import notify_inert, status_text, top_bar, wizard_app
+from screens.widgets import FieldsFirst, notify_inert, status_text, top_bar, wizard_app
 from wizard.inert_text import inert, inert_text
 
 
-class ChecklistScreen(Screen[None]):
+class ChecklistScreen(FieldsFirst, Screen[None]):
     BINDINGS = [
         Binding("d", "step_done", "Step done", id="step-done"),
         Binding("v", "verify", "Verify now", id="verify"),

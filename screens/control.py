@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Header, Markdown, Static, TabbedCont
 
 from screens.answers_form import AnswersForm
 from screens.session import ControlFix
-from screens.widgets import notify_inert, status_text, top_bar, wizard_app
+from screens.widgets import FieldsFirst, notify_inert, status_text, top_bar, wizard_app
 from wizard.catalog import load_catalog
 from wizard.findings import Finding, Status
 from wizard.inert_text import inert, inert_text
@@ -34,7 +34,7 @@ def plan_commands(plans: list[Plan]) -> str:
     return inert("\n".join(lines))
 
 
-class ControlScreen(Screen[None]):
+class ControlScreen(FieldsFirst, Screen[None]):
     BINDINGS = [
         Binding("a", "apply", "Apply", id="apply"),
         Binding("k", "skip", "Skip (waive)", id="skip"),
@@ -49,19 +49,6 @@ class ControlScreen(Screen[None]):
         ("verify", "Verify this control now", "Run its check again"),
         ("toggle_json", "Show the plan as JSON / as commands", "Switch how the fix is shown"),
     )
-
-    # Single-key actions that must never fire while a field is on screen: letters typed into the alarm e-mail
-    # address belong to the address, even when the field has lost focus.
-    LETTER_ACTIONS = frozenset({"apply", "skip", "next", "toggle_json", "verify", "checklist"})
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in self.LETTER_ACTIONS and self._input_visible())
-
-    def _input_visible(self) -> bool:
-        try:
-            return self.query_one(AnswersForm).asking
-        except Exception:  # not composed yet
-            return False
 
     def __init__(self, control_id: str) -> None:
         super().__init__()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -78,3 +78,35 @@ class AccountLine(Static):
 def top_bar() -> ComposeResult:
     yield SandboxBanner()
     yield AccountLine()
+
+
+def field_on_screen(screen: Widget) -> bool:
+    """Whether a text field is shown on `screen` (itself and every container around it displayed)."""
+    from textual.widgets import Input
+
+    for field in screen.query(Input):
+        node: Widget | None = field
+        shown = True
+        while node is not None and node is not screen:
+            if not node.display:
+                shown = False
+                break
+            node = node.parent if isinstance(node.parent, Widget) else None
+        if shown:
+            return True
+    return False
+
+
+def letter_actions(bindings: list[Any]) -> frozenset[str]:
+    """The actions bound to one printable key ("a", "d"): what typing into a field would set off."""
+    return frozenset(b.action for b in bindings if len(b.key) == 1 and b.key.isprintable())
+
+
+class FieldsFirst:
+    """For a screen with letter keys and text fields: while a field is on screen, the letter keys do nothing,
+    so that what is typed (an e-mail address, a name) belongs to the field even when it lost the focus."""
+
+    BINDINGS: list[Any]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in letter_actions(self.BINDINGS) and field_on_screen(self))  # type: ignore[arg-type]

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from actions.options import FixOptions
+from actions.workflow import prepare_fixes
 from tools.iam_actions_data import PACKAGE, TARGET, build, load_reference, render
+from wizard.aws_context import AwsContext, AwsSettings
 from wizard.cli_render import iam_action, service_model
 from wizard.iam_actions import (
     EXCEPTIONS,
@@ -27,6 +30,7 @@ from wizard.iam_actions import (
 )
 from wizard.permissions import SERVICES, operations
 from wizard.plans import ApiCall, Plan
+from wizard.sandbox import start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -185,9 +189,27 @@ def test_every_exception_is_backed_by_aws(service: str, operation: str) -> None:
         assert backed, f"{service}:{operation} -> {action}: no AWS source"
 
 
+def _fix_operations() -> set[tuple[str, str]]:
+    """Every (service, operation) of the plans and undo steps the wizard makes for a fresh sandbox account."""
+    options = FixOptions(
+        alarm_endpoint="sec@example.com",
+        security_contact_name="Sec",
+        security_contact_email="s@e.com",
+        security_contact_phone="+15555550100",
+        security_contact_title="Security",
+    )
+    with start_sandbox("fresh", regions=["us-east-1", "eu-west-1"]) as sandbox:
+        ctx = AwsContext(
+            AwsSettings(region="us-east-1", regions="us-east-1,eu-west-1", endpoint_url=sandbox.endpoint_url),
+            session=sandbox.session(),
+        )
+        plans = prepare_fixes(ctx, None, options, ctx.resolve_regions()).plans
+    return {(step.service, step.operation) for plan in plans for step in (*plan.steps, *plan.undo)}
+
+
 def test_no_operation_the_wizard_calls_is_documented_under_an_action_it_does_not_get() -> None:
     """The reference links actions to the API operations they document; none of ours points elsewhere."""
-    for service, operation in sorted(operations("fix")):
+    for service, operation in sorted(operations() | _fix_operations()):
         needs = EXCEPTIONS.get((service, operation))
         if needs is not None and not needs.actions:
             continue  # needs no permission at all (GetCallerIdentity)
