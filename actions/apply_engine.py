@@ -25,22 +25,22 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from actions.confirm_rule import RISK_ORDER
 from actions.early_verify import EarlyVerifier
 from actions.workflow import Composition, Decision, FixSelection, NotPlanned, controls_of
-from wizard.audit import AuditResult
-from wizard.aws_context import MAX_CONCURRENCY, AwsContext
-from wizard.checks.monitoring import waits_for_a_person
+from wizard.audit.findings import Finding, Status
+from wizard.audit.run import AuditResult
+from wizard.aws.context import MAX_CONCURRENCY, AwsContext
+from wizard.checks.section_3_monitoring import waits_for_a_person
 from wizard.collectors.inventory import Inventory
-from wizard.executor import CallJournal, PlanOutcome, RunControl, StepCallback, StepOutcome, run_plan
-from wizard.findings import Finding, Status
-from wizard.plans import ApiCall, Plan, Risk
+from wizard.plans.confirm_rule import RISK_ORDER
+from wizard.plans.executor import CallJournal, PlanOutcome, RunControl, StepCallback, StepOutcome, run_plan
+from wizard.plans.model import ApiCall, Plan, Risk
 
 PLANS_AT_ONCE = 8
 
 
 class RunRecorder(Protocol):
-    """Where a run is recorded (the audit log: actions.log_journal.AuditLogRecorder; the tests keep it in memory)."""
+    """Where a run is recorded (the audit log: wizard.plans.journal.AuditLogRecorder; the tests keep it in memory)."""
 
     journal: CallJournal
 

@@ -14,11 +14,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from actions.workflow import verify_controls
-from wizard.audit import AuditResult
-from wizard.aws_context import AwsContext
+from wizard.audit.findings import Status
+from wizard.audit.run import AuditResult
+from wizard.aws.context import AwsContext
 from wizard.catalog import load_catalog
-from wizard.findings import Status
-from wizard.plans import Plan
+from wizard.plans.model import Plan
 
 COALESCE_SECONDS = 0.5
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from actions.workflow import Accept, Composition, NotPlanned
+from wizard.audit.findings import Finding
 from wizard.collectors.inventory import Inventory
-from wizard.findings import Finding
-from wizard.plans import Plan
+from wizard.plans.model import Plan
 
 
 @dataclass(frozen=True)

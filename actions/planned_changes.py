@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.plans import ApiCall, Plan
+from wizard.plans.model import ApiCall, Plan
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from actions.options import FixOptions
 from actions.planned_changes import PlannedChanges
-from wizard.aws_context import CallerIdentity
+from wizard.audit.findings import Finding, Status
+from wizard.aws.context import CallerIdentity
 from wizard.collectors.inventory import Inventory
 from wizard.errors import AwsReadError
-from wizard.findings import Finding, Status
-from wizard.plans import Plan, PlanError
+from wizard.plans.model import Plan, PlanError
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ import actions.fixes  # noqa: F401  (registers the builders)
 from actions.options import FixOptions
 from actions.planned_changes import PlannedChanges
 from actions.registry import FIX_FOR_CONTROL, FIXES, FixContext, build_order, build_plan, with_requirements
-from wizard.audit import AuditResult, run_audit
-from wizard.aws_context import AwsContext
+from wizard.audit.findings import Finding, Status
+from wizard.audit.run import AuditResult, run_audit
+from wizard.aws.context import AwsContext
 from wizard.catalog import Control, load_catalog
 from wizard.checks import CHECKS, run_check
 from wizard.collectors.cache import ReadLog, recording_reads
 from wizard.collectors.inventory import Inventory
-from wizard.findings import Finding, Status
-from wizard.plans import Plan
+from wizard.plans.model import Plan
 
 
 @dataclass(frozen=True)

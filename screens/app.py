@@ -10,8 +10,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from screens.session import WizardSession
-from wizard.aws_context import AwsSettings
+from actions.wizard_session import WizardSession
+from wizard.aws.context import AwsSettings
 
 SandboxStarter = Callable[[], Any]  # returns an object with endpoint_url and regions (wizard.sandbox)
 

@@ -20,10 +20,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
 from screens.widgets import notify_inert, status_text, top_bar, wizard_app
-from wizard.checks.monitoring import waits_for_a_person
-from wizard.executor import StepStatus
+from wizard.checks.section_3_monitoring import waits_for_a_person
 from wizard.inert_text import inert, inert_text
-from wizard.plans import Plan
+from wizard.plans.executor import StepStatus
+from wizard.plans.model import Plan
 
 # What common AWS error codes mean, in words.
 ERROR_EXPLANATIONS = {

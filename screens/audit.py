@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
 from screens.widgets import notify_inert, top_bar, wizard_app
-from wizard.audit import AuditCancelled, AuditProgress
+from wizard.audit.run import AuditCancelled, AuditProgress
 from wizard.inert_text import inert_text
 
 

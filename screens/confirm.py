@@ -1,5 +1,5 @@
 """Confirm (modal): every call listed, focus on No; disruptive steps need "yes" typed, irreversible ones the
-account id (the one rule in actions/confirm_rule.py). No key answers Yes by itself: Yes is a button that must
+account id (the one rule in wizard/plans/confirm_rule.py). No key answers Yes by itself: Yes is a button that must
 be focused (Tab) and pressed (Enter or a click), after the word or id is typed where one is needed."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from actions.confirm_rule import RISK_ORDER, required_typing, typed_matches
 from wizard.inert_text import inert, inert_text
-from wizard.plans import Plan, Risk
+from wizard.plans.confirm_rule import RISK_ORDER, required_typing, typed_matches
+from wizard.plans.model import Plan, Risk
 
 RISK_STYLES = {Risk.SAFE: "green", Risk.DISRUPTIVE: "yellow", Risk.IRREVERSIBLE: "bold red"}
 

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from screens.widgets import top_bar, wizard_app
-from wizard.aws_context import AwsSettings, is_insecure_endpoint
+from wizard.aws.context import AwsSettings, is_insecure_endpoint
 from wizard.errors import WizardError
 
 ENVIRONMENT = "__environment__"
@@ -129,7 +129,7 @@ class ConnectScreen(Screen[None]):
         self._do_connect(settings, sandbox)
 
     def _do_connect(self, settings: AwsSettings, sandbox: bool, boto_session: Any = None) -> None:
-        from screens.session import connect
+        from actions.wizard_session import connect
 
         try:
             connection = connect(settings, boto_session)
@@ -142,8 +142,8 @@ class ConnectScreen(Screen[None]):
         self.app.call_from_thread(self._connected, connection, sandbox)
 
     def _connected(self, connection: Any, sandbox: bool) -> None:
+        from actions.wizard_session import WizardSession
         from screens.audit import AuditScreen
-        from screens.session import WizardSession
 
         app = wizard_app(self)
         app.session = WizardSession(connection, sandbox=sandbox, log_path=app.log_path)

@@ -13,13 +13,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Markdown, Static, TabbedContent, TabPane
 
+from actions.wizard_session import ControlFix
 from screens.answers_form import AnswersForm
-from screens.session import ControlFix
 from screens.widgets import FieldsFirst, notify_inert, status_text, top_bar, wizard_app
+from wizard.audit.findings import Finding, Status
 from wizard.catalog import load_catalog
-from wizard.findings import Finding, Status
 from wizard.inert_text import inert, inert_text
-from wizard.plans import Plan
+from wizard.plans.model import Plan
 
 
 def plan_commands(plans: list[Plan]) -> str:

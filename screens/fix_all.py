@@ -19,12 +19,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Static
 
-from actions.confirm_rule import RISK_ORDER
 from screens.answers_form import AnswersForm
 from screens.apply import ERROR_EXPLANATIONS, ApplyScreen
 from screens.widgets import top_bar, wizard_app
 from wizard.inert_text import inert, inert_text
-from wizard.plans import Plan, Risk
+from wizard.plans.confirm_rule import RISK_ORDER
+from wizard.plans.model import Plan, Risk
 
 RISK_HEADINGS = {
     Risk.SAFE: "Safe: creates or tightens; nothing that works today stops working",

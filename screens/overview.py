@@ -10,8 +10,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from screens.widgets import status_text, top_bar, wizard_app
+from wizard.audit.findings import Status
 from wizard.catalog import load_catalog
-from wizard.findings import Status
 
 ANY = "any"
 

@@ -21,7 +21,7 @@ class WaiverScreen(ModalScreen[str | None]):
         self.control_id = control_id
 
     def compose(self) -> ComposeResult:
-        from wizard.waivers import default_expiry, utc_today
+        from wizard.state.waivers import default_expiry, utc_today
 
         expires = default_expiry(utc_today()).isoformat()
         with Vertical(id="waiver-dialog"):
@@ -39,7 +39,7 @@ class WaiverScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
-        from wizard.waivers import WaiverError, parse_expiry, utc_today
+        from wizard.state.waivers import WaiverError, parse_expiry, utc_today
 
         reason = self.query_one("#reason", Input).value.strip()
         owner = self.query_one("#owner", Input).value.strip()

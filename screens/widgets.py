@@ -10,7 +10,7 @@ from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import Static
 
-from wizard.findings import Status
+from wizard.audit.findings import Status
 from wizard.inert_text import inert, inert_text
 
 if TYPE_CHECKING:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wizard.audit import run_audit
-from wizard.aws_context import AwsContext
+from wizard.audit.findings import Finding, Status
+from wizard.audit.run import run_audit
+from wizard.aws.context import AwsContext
 from wizard.catalog import load_catalog
-from wizard.findings import Finding, Status
 
 
 def audit_one(ctx: AwsContext, control_id: str) -> Finding:

@@ -19,14 +19,14 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
+from terminal.checklist import ChecklistContext, PlainChecklist, Prompts
 from tests.test_audit_log import use_keyring
 from wizard.audit_log import keys as log_keys
 from wizard.audit_log.writer import AuditLog
-from wizard.aws_context import AwsContext
-from wizard.cli_checklist import ChecklistContext, PlainChecklist, Prompts
+from wizard.aws.context import AwsContext
 from wizard.sandbox.root_account import RootAccountState, seed_root_account
-from wizard.session_progress import SessionProgress
-from wizard.waivers import WaiverBook
+from wizard.state.progress import SessionProgress
+from wizard.state.waivers import WaiverBook
 
 ROOT_VIRTUAL_MFA = "arn:aws:iam::{account}:mfa/root-account-mfa-device"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]")

@@ -1,5 +1,5 @@
 """Parse an `aws ...` command back into (service, operation, params) through botocore's model: the inverse of
-wizard.cli_render, for tests that prove a rendered command means exactly the call it came from."""
+wizard.aws.cli_commands, for tests that prove a rendered command means exactly the call it came from."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.model import Shape
 
-from wizard.cli_render import _CLI_SERVICE_NAMES, _SCALAR_TYPES, cli_option_name, service_model
+from wizard.aws.cli_commands import _CLI_SERVICE_NAMES, _SCALAR_TYPES, cli_option_name, service_model
 
 _BOTOCORE_NAMES = {cli: name for name, cli in _CLI_SERVICE_NAMES.items()}
 

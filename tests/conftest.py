@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.sandbox.root_account import RootAccountState, seed_root_account
 
 ACCOUNT_ID = "123456789012"

@@ -10,12 +10,12 @@ from typing import Any
 from actions.apply_engine import ApplyReport, ApplyRun
 from actions.options import FixOptions
 from actions.workflow import Decision, FixSelection, prepare_fixes
-from wizard.audit import AuditResult
-from wizard.aws_context import AwsContext
+from wizard.audit.findings import Finding
+from wizard.audit.run import AuditResult
+from wizard.aws.context import AwsContext
 from wizard.catalog import load_catalog
-from wizard.executor import PlanOutcome, StepOutcome
-from wizard.findings import Finding
-from wizard.plans import ApiCall, Plan
+from wizard.plans.executor import PlanOutcome, StepOutcome
+from wizard.plans.model import ApiCall, Plan
 
 
 @dataclass

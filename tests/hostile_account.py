@@ -22,8 +22,8 @@ from pathlib import Path
 import boto3
 
 from tests.conftest import ACCOUNT_ID
-from wizard.cis_filters import CIS_FILTER_PATTERNS
-from wizard.policy_documents import service_trust
+from wizard.aws.policy_documents import service_trust
+from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
 
 HOME = "us-east-1"
 LOG_GROUP = "org-trail-logs"
@@ -129,7 +129,7 @@ def seed_hostile_account(endpoint: str) -> None:
 def grant_hostile_waiver(log_path: Path, control_id: str = "4.4") -> None:
     """A waiver as a person would type it in the wizard or `checklist --waive`, into the log at `log_path`."""
     from wizard.audit_log import AuditLog
-    from wizard.waivers import WaiverBook
+    from wizard.state.waivers import WaiverBook
 
     caller = f"arn:aws:iam::{ACCOUNT_ID}:user/admin"
     today = dt.datetime.now(dt.UTC).date()

@@ -9,9 +9,9 @@ from actions.workflow import prepare_fixes
 from benchmarks.fault_proxy import FaultProxy, error
 from tests.conftest import run_cli
 from tests.fixing import RecordingJournal
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
-from wizard.executor import StepStatus, run_plans
+from wizard.plans.executor import StepStatus, run_plans
 
 REGIONS = "us-east-1"
 

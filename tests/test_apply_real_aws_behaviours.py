@@ -15,10 +15,10 @@ from benchmarks.fault_proxy import FaultProxy
 from tests.conftest import HOME, run_cli
 from tests.fixing import fix
 from tests.seeded_accounts import admin_mistakes
-from wizard.audit import run_audit
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.audit.findings import Status
+from wizard.audit.run import run_audit
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
-from wizard.findings import Status
 
 OPTIONS = FixOptions(
     alarm_endpoint="sec@example.com",

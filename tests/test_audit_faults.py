@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from benchmarks.fault_proxy import FaultProxy, deny, drop, throttle
-from wizard.audit import run_audit
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.audit.findings import Finding, Status
+from wizard.audit.run import run_audit
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
-from wizard.findings import Finding, Status
 
 REGIONS = "us-east-1,eu-west-1"
 

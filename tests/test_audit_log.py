@@ -22,14 +22,14 @@ from keyring.errors import PasswordDeleteError
 from moto import mock_aws
 
 from tests.conftest import ACCOUNT_ID
+from wizard.audit.findings import Evidence, Finding, Status
 from wizard.audit_log import AuditLog, AuditLogError, Kind, read_log, verify_log
 from wizard.audit_log import keys as log_keys
 from wizard.audit_log.paths import default_log_path, head_file_path, key_file_path
 from wizard.audit_log.records import GENESIS_HASH, canonical_json, to_jsonable
 from wizard.audit_log.redact import REDACTED, Redactor, is_secret_name, redact
-from wizard.cli_render import render_cli
+from wizard.aws.cli_commands import render_cli
 from wizard.errors import UsageError
-from wizard.findings import Evidence, Finding, Status
 
 CALLER = f"arn:aws:iam::{ACCOUNT_ID}:user/admin"
 OTHER_ACCOUNT = "210987654321"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.errors import CredentialsError, UsageError
 
 

@@ -243,10 +243,9 @@ def test_wrapped_commands_are_rejoined(catalog: Catalog) -> None:
         "aws iam get-credential-report --query 'Content' --output text | base64 -d | "
         "cut -d, -f1,5,11,16 | grep -B1 '<root_account>'" in catalog.get("1.1").audit.split("\n")
     )
-    assert (
-        "aws cloudtrail get-event-selectors --trail-name <trailname shown in describe-trails>"
-        in catalog.get("2.1").audit.split("\n")
-    )
+    assert "aws cloudtrail get-event-selectors --trail-name <trailname shown in describe-trails>" in catalog.get(
+        "2.1"
+    ).audit.split("\n")
     assert (
         "aws sns subscribe --topic-arn <sns_topic_arn> --protocol <protocol_for_sns> "
         "--notification-endpoint <sns_subscription_endpoints>" in catalog.get("3.4").remediation.split("\n")
@@ -519,7 +518,5 @@ def test_catalog_module_has_no_ui_imports() -> None:
         "import sys, wizard.catalog as c; c.load_catalog(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'questionary', 'rich'}))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -13,13 +13,13 @@ import pytest
 from actions.checklists import ChecklistRun, ChecklistStateError, VerifyOutcome, verify_now
 from tests.checklist_support import AccountFiles, console_replaces_root_virtual_mfa, use_file_key
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
+from wizard.audit.findings import Status
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import Kind
 from wizard.audit_log.writer import AuditLog
-from wizard.findings import Status
 from wizard.sandbox.backend_history import RootMfaHistory, assign_root_virtual_mfa
 from wizard.sandbox.root_account import RootAccountState
-from wizard.session_progress import Resolution, resolution
+from wizard.state.progress import Resolution, resolution
 
 NOW = datetime.now(UTC)
 CALLER_SUFFIX = ":user/moto"

@@ -17,8 +17,8 @@ from actions.checklists import (
     load_checklists,
     parse_checklists,
 )
+from wizard.audit.findings import Finding, Status
 from wizard.catalog import load_catalog
-from wizard.findings import Finding, Status
 
 API_VISIBLE = {"1.1", "1.2", "1.12", "1.13", "1.14", "1.19"}
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.auditing import audit_one, statuses
 from tests.conftest import HOME
-from wizard.findings import Status
+from wizard.audit.findings import Status
 from wizard.sandbox.root_account import RootAccountState
 
 # Valid IAM characters. Split by position it reads: user "m", password_enabled true, mfa_active true.

@@ -11,7 +11,7 @@ from moto.iam.models import iam_backends
 
 from tests.auditing import audit_one, statuses
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
-from wizard.findings import Status
+from wizard.audit.findings import Status
 from wizard.sandbox.root_account import RootAccountState
 
 NOW = datetime.now(UTC)
@@ -31,9 +31,7 @@ def console_user(name: str, mfa: bool = False) -> None:
     client.create_user(UserName=name)
     client.create_login_profile(UserName=name, Password="Correct-Horse-42!")
     if mfa:
-        serial = client.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"][
-            "SerialNumber"
-        ]
+        serial = client.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
         client.enable_mfa_device(
             UserName=name, SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
         )

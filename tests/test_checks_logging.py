@@ -10,8 +10,8 @@ from moto.config.models import config_backends
 
 from tests.auditing import audit_one, statuses
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
-from wizard.findings import Status
-from wizard.policy_documents import service_trust
+from wizard.audit.findings import Status
+from wizard.aws.policy_documents import service_trust
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
@@ -186,7 +186,7 @@ def test_2_1_passes_for_compliant_trail_homed_in_other_region(ctx) -> None:
 
 
 def test_2_1_finds_a_multi_region_trail_homed_outside_the_audited_regions(aws) -> None:
-    from wizard.aws_context import AwsContext, AwsSettings
+    from wizard.aws.context import AwsContext, AwsSettings
 
     arn = make_trail("eu-trail", region=OTHER)
     only_home = AwsContext(AwsSettings(region=HOME, regions=HOME))

@@ -10,11 +10,11 @@ from moto.sns.models import sns_backends
 
 from tests.auditing import audit_one, statuses
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
-from wizard.audit import run_audit
+from wizard.audit.findings import Status
+from wizard.audit.run import run_audit
+from wizard.aws.policy_documents import service_trust
 from wizard.catalog import load_catalog
-from wizard.cis_filters import CIS_FILTER_PATTERNS
-from wizard.findings import Status
-from wizard.policy_documents import service_trust
+from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
 
 CONTROL_IDS = list(CIS_FILTER_PATTERNS)
 NAMESPACE = "CISBenchmark"

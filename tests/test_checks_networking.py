@@ -7,7 +7,7 @@ import pytest
 
 from tests.auditing import audit_one, statuses
 from tests.conftest import HOME, OTHER
-from wizard.findings import Status
+from wizard.audit.findings import Status
 
 
 def ec2(region: str = HOME):  # type: ignore[no-untyped-def]
@@ -20,9 +20,7 @@ def default_vpc(region: str = HOME) -> str:
 
 def group_with(permission: dict, region: str = HOME, name: str = "web") -> str:
     client = ec2(region)
-    group = client.create_security_group(GroupName=name, Description=name, VpcId=default_vpc(region))[
-        "GroupId"
-    ]
+    group = client.create_security_group(GroupName=name, Description=name, VpcId=default_vpc(region))["GroupId"]
     client.authorize_security_group_ingress(GroupId=group, IpPermissions=[permission])
     return group
 
@@ -34,9 +32,7 @@ def close_default_groups(*regions: str) -> None:
             "SecurityGroups"
         ]:
             if group["IpPermissions"]:
-                client.revoke_security_group_ingress(
-                    GroupId=group["GroupId"], IpPermissions=group["IpPermissions"]
-                )
+                client.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
             if group["IpPermissionsEgress"]:
                 client.revoke_security_group_egress(
                     GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"]
@@ -117,9 +113,7 @@ def test_4_4_lists_peering_routes_for_review(ctx) -> None:
         "VpcPeeringConnectionId"
     ]
     table = client.create_route_table(VpcId=vpc_a)["RouteTable"]["RouteTableId"]
-    client.create_route(
-        RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=peering
-    )
+    client.create_route(RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=peering)
     finding = audit_one(ctx, "4.4")
     assert finding.status is Status.MANUAL
     assert [r.id for r in finding.resources] == [f"{table}:10.2.0.0/16"]

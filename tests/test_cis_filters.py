@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.cis_filters import (
+from wizard.monitoring.coverage import (
     CIS_FILTER_PATTERNS,
     CONTROL_SAMPLES,
     UNIVERSAL_NEGATIVES,
     FilterCoverage,
     evaluate_filter,
 )
-from wizard.filter_pattern import And, Comparison, Node, Or, StringValue, parse_filter_pattern
+from wizard.monitoring.filter_pattern import And, Comparison, Node, Or, StringValue, parse_filter_pattern
 
 CONTROL_IDS = [f"3.{number}" for number in range(1, 15)]
 
@@ -77,9 +77,7 @@ def test_universal_negative_labels_are_unique() -> None:
     assert len(set(labels)) == len(labels)
 
 
-@pytest.mark.parametrize(
-    "control_id", ["3.4", "3.5", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
-)
+@pytest.mark.parametrize("control_id", ["3.4", "3.5", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"])
 def test_one_positive_per_event_name_in_the_pattern(control_id: str) -> None:
     names = _event_names_in(parse_filter_pattern(CIS_FILTER_PATTERNS[control_id]).root)
     positives = CONTROL_SAMPLES[control_id].positives
@@ -97,8 +95,7 @@ def test_canonical_patterns_are_the_benchmark_text() -> None:
         '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'
     )
     assert CIS_FILTER_PATTERNS["3.3"] == (
-        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
-        '$.eventType != "AwsServiceEvent" }'
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'
     )
     assert "($.eventName=DeletePolicyVersion)" in CIS_FILTER_PATTERNS["3.4"]
 
@@ -116,8 +113,7 @@ VARIANTS: list[tuple[str, str]] = [
     # 3.3: the CIS excerpt with single quotes (cis/002), no spaces, reordered and parenthesised
     (
         "3.3",
-        "{ $.userIdentity.type = 'Root' && $.userIdentity.invokedBy NOT EXISTS && "
-        "$.eventType != 'AwsServiceEvent' }",
+        "{ $.userIdentity.type = 'Root' && $.userIdentity.invokedBy NOT EXISTS && $.eventType != 'AwsServiceEvent' }",
     ),
     (
         "3.3",
@@ -202,9 +198,7 @@ def test_event_name_list_variants_cover(control_id: str, template: str, joiner: 
 
 
 def test_combined_3_10_and_3_11_covers_both() -> None:
-    combined = (
-        "{ (" + _inner(CIS_FILTER_PATTERNS["3.10"]) + ") || (" + _inner(CIS_FILTER_PATTERNS["3.11"]) + ") }"
-    )
+    combined = "{ (" + _inner(CIS_FILTER_PATTERNS["3.10"]) + ") || (" + _inner(CIS_FILTER_PATTERNS["3.11"]) + ") }"
     assert evaluate_filter("3.10", combined).covers
     assert evaluate_filter("3.11", combined).covers
     assert not evaluate_filter("3.12", combined).covers
@@ -236,16 +230,12 @@ def test_3_1_with_only_access_denied_does_not_cover() -> None:
 
 
 def test_3_1_exact_access_denied_misses_the_exception_form() -> None:
-    coverage = evaluate_filter(
-        "3.1", '{ $.errorCode = "*UnauthorizedOperation" || $.errorCode = AccessDenied }'
-    )
+    coverage = evaluate_filter("3.1", '{ $.errorCode = "*UnauthorizedOperation" || $.errorCode = AccessDenied }')
     assert coverage.missing == ("AccessDeniedException",)
 
 
 def test_3_2_mfa_is_case_sensitive() -> None:
-    coverage = evaluate_filter(
-        "3.2", '{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed = "no" }'
-    )
+    coverage = evaluate_filter("3.2", '{ $.eventName = ConsoleLogin && $.additionalEventData.MFAUsed = "no" }')
     assert not coverage.covers
     assert len(coverage.missing) == len(CONTROL_SAMPLES["3.2"].positives)
 
@@ -271,9 +261,7 @@ def test_3_8_wrong_event_source_does_not_cover() -> None:
     assert len(coverage.missing) == 9
 
 
-@pytest.mark.parametrize(
-    "pattern", ["{ $.eventName = * }", "{ $.eventSource = * }", '{ $.eventVersion = "1.*" }']
-)
+@pytest.mark.parametrize("pattern", ["{ $.eventName = * }", "{ $.eventSource = * }", '{ $.eventVersion = "1.*" }'])
 @pytest.mark.parametrize("control_id", CONTROL_IDS)
 def test_catch_all_does_not_cover(control_id: str, pattern: str) -> None:
     coverage = evaluate_filter(control_id, pattern)

@@ -21,6 +21,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from terminal.checklist import PlainChecklist
 from tests.checklist_support import (
     CLEAR_LINE,
     CTRL_C,
@@ -40,10 +41,9 @@ from tests.checklist_support import (
 from tests.conftest import ACCOUNT_ID, HOME, OTHER, run_cli
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import Kind
-from wizard.cli_checklist import PlainChecklist
 from wizard.sandbox.backend_history import RootMfaHistory, assign_root_virtual_mfa
 from wizard.sandbox.root_account import RootAccountState
-from wizard.waivers import default_expiry, utc_today
+from wizard.state.waivers import default_expiry, utc_today
 
 NOW = datetime.now(UTC)
 
@@ -334,7 +334,7 @@ def test_a_control_without_checklist_needs_waive(endpoint: str) -> None:
 
 def test_importing_the_command_stays_headless() -> None:
     code = (
-        "import sys, wizard.cli, wizard.cli_checklist, wizard.waivers, wizard.session_progress;"
+        "import sys, wizard.cli, terminal.checklist, wizard.state.waivers, wizard.state.progress;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'questionary', 'actions', 'screens')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

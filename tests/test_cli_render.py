@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from wizard.cli_render import iam_action, render_cli
+from wizard.aws.cli_commands import iam_action, render_cli
 
 
 def test_no_parameters() -> None:

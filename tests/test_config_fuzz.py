@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wizard.errors import UsageError
-from wizard.session_config import load_session_config
+from wizard.state.session_config import load_session_config
 
 ALLOWED = {"alarm_email": str, "name_prefix": str, "min_password_length": int, "driver": str}
 

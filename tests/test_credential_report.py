@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wizard.credential_report import (
+from wizard.collectors.credential_report import (
     CredentialReportError,
     parse_credential_report,
     parse_report_date,

@@ -10,8 +10,8 @@ from moto.sns.models import sns_backends
 from tests.auditing import audit_one, statuses
 from tests.conftest import ACCOUNT_ID, HOME
 from tests.test_checks_monitoring import add_alarm, add_filter, make_topic, make_trail
-from wizard.cis_filters import CIS_FILTER_PATTERNS
-from wizard.findings import Status
+from wizard.audit.findings import Status
+from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
 
 ITEMS = 10_050
 

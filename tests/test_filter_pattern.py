@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.filter_pattern import (
+from wizard.monitoring.filter_pattern import (
     MAX_NESTING_DEPTH,
     And,
     Check,
@@ -80,13 +80,11 @@ def test_documented_compound_examples() -> None:
     assert matches('{ ($.user.id = 1) && ($.users[0].email = "John.Doe@example.com") }', event)
     assert not matches('{ ($.user.id = 2 && $.users[0].email = "nonmatch") || $.actions[2] = "GET" }', event)
     assert matches(
-        '{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch && '
-        "$.actions[2] = nomatch }",
+        '{ $.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch && $.actions[2] = nomatch }',
         event,
     )
     assert not matches(
-        '{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch) && '
-        "$.actions[2] = nomatch }",
+        '{ ($.user.email = "John.Stiles@example.com" || $.coordinates[0][1] = nonmatch) && $.actions[2] = nomatch }',
         event,
     )
 
@@ -169,9 +167,7 @@ def test_wildcard_match(pattern: str, value: str, expected: bool) -> None:
 
 
 def test_wildcard_prefix_suffix_middle_in_patterns() -> None:
-    assert matches(
-        '{ $.errorCode = "*UnauthorizedOperation" }', {"errorCode": "Client.UnauthorizedOperation"}
-    )
+    assert matches('{ $.errorCode = "*UnauthorizedOperation" }', {"errorCode": "Client.UnauthorizedOperation"})
     assert matches("{ $.errorCode = AccessDenied* }", {"errorCode": "AccessDeniedException"})
     assert matches("{ $.sourceIPAddress != 123.123.* }", {"sourceIPAddress": "10.0.0.1"})
     assert not matches("{ $.sourceIPAddress != 123.123.* }", {"sourceIPAddress": "123.123.4.5"})

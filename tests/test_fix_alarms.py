@@ -7,7 +7,7 @@ import boto3
 from actions.options import FixOptions
 from tests.auditing import audit_one
 from tests.fixing import fix
-from wizard.findings import Status
+from wizard.audit.findings import Status
 
 MONITORING = tuple(f"3.{n}" for n in range(1, 15))
 

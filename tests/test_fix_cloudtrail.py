@@ -6,7 +6,7 @@ import boto3
 
 from tests.auditing import audit_one
 from tests.fixing import fix
-from wizard.findings import Status
+from wizard.audit.findings import Status
 
 TRAIL_CONTROLS = ("2.1", "2.2", "2.3", "2.4", "2.6", "2.7")
 

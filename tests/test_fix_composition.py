@@ -13,8 +13,8 @@ from tests.auditing import audit_one
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
 from tests.fixing import FixRun, fix
 from tests.test_checks_identity import ADMIN_DOC, age_user, console_user
-from wizard.aws_context import AwsContext
-from wizard.findings import Status
+from wizard.audit.findings import Status
+from wizard.aws.context import AwsContext
 
 READ_ONLY_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
 

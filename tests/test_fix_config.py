@@ -6,7 +6,7 @@ import boto3
 
 from tests.auditing import audit_one
 from tests.fixing import fix
-from wizard.findings import Status
+from wizard.audit.findings import Status
 
 
 def test_fresh_account_records_in_every_region_then_nothing_left(ctx) -> None:

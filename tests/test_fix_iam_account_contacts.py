@@ -18,8 +18,8 @@ from tests.auditing import audit_one
 from tests.conftest import HOME
 from tests.fixing import fix
 from tests.test_fix_iam_credentials import assert_nothing_left, fresh_context
+from wizard.audit.findings import Status
 from wizard.errors import UsageError
-from wizard.findings import Status
 
 SECURITY = {
     "security_contact_name": "Security Team",

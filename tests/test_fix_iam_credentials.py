@@ -21,12 +21,12 @@ from tests.auditing import audit_one
 from tests.conftest import HOME, OTHER
 from tests.fixing import RecordingJournal, fix
 from tests.test_checks_identity import NOW, age_user, backend_user, console_user
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.audit.findings import Finding, ResourceResult, Status
+from wizard.aws.context import AwsContext, AwsSettings
+from wizard.collectors.credential_report import parse_credential_report
 from wizard.collectors.inventory import Inventory
-from wizard.credential_report import parse_credential_report
-from wizard.executor import run_plans
-from wizard.findings import Finding, ResourceResult, Status
-from wizard.plans import Plan, Risk
+from wizard.plans.executor import run_plans
+from wizard.plans.model import Plan, Risk
 
 
 def iam():  # type: ignore[no-untyped-def]

@@ -19,9 +19,9 @@ from tests.conftest import ACCOUNT_ID, HOME, OTHER
 from tests.fixing import fix
 from tests.test_checks_identity import ADMIN_DOC
 from tests.test_fix_iam_credentials import assert_nothing_left, become, fresh_context, run_undo
-from wizard.aws_context import AwsContext, AwsSettings
-from wizard.findings import Status
-from wizard.plans import Risk
+from wizard.audit.findings import Status
+from wizard.aws.context import AwsContext, AwsSettings
+from wizard.plans.model import Risk
 
 READ_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
 LIST_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}]}

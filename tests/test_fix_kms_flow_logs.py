@@ -12,9 +12,9 @@ from actions.registry import FixContext
 from tests.auditing import audit_one
 from tests.conftest import ACCOUNT_ID, HOME, OTHER
 from tests.fixing import fix
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.audit.findings import Status
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.collectors.inventory import Inventory
-from wizard.findings import Status
 
 BUCKET = f"cis-flow-logs-{ACCOUNT_ID}"
 

@@ -13,12 +13,12 @@ from tests.auditing import audit_one
 from tests.conftest import HOME, OTHER
 from tests.fixing import RecordingJournal, fix
 from tests.test_checks_networking import default_vpc, group_with, tcp
-from wizard.aws_context import AwsContext
+from wizard.audit.findings import Status
+from wizard.aws.context import AwsContext
 from wizard.catalog import load_catalog
 from wizard.collectors.inventory import Inventory
-from wizard.executor import run_plans
-from wizard.findings import Status
-from wizard.plans import Plan
+from wizard.plans.executor import run_plans
+from wizard.plans.model import Plan
 
 
 def ec2(region: str = HOME):  # type: ignore[no-untyped-def]

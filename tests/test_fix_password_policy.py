@@ -8,8 +8,8 @@ import pytest
 from actions.options import FixOptions
 from tests.auditing import audit_one
 from tests.fixing import fix
+from wizard.audit.findings import Status
 from wizard.errors import UsageError
-from wizard.findings import Status
 
 PASSWORD_CONTROLS = ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11")
 

@@ -16,7 +16,7 @@ from benchmarks.fault_proxy import FaultProxy, RequestInfo, deny
 from tests.conftest import HOME
 from tests.fixing import fix
 from tests.seeded_accounts import admin_mistakes
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.aws.context import AwsContext, AwsSettings
 
 OPTIONS = FixOptions(alarm_endpoint="sec@example.com")
 

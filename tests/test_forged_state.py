@@ -14,11 +14,11 @@ import pytest
 from tests.checklist_support import use_file_key
 from tests.conftest import ACCOUNT_ID, HOME, run_cli
 from tests.test_session_progress import attest, finding, mark_done, open_log
+from wizard.audit.findings import Status
 from wizard.audit_log.records import Kind
 from wizard.audit_log.verify import verify_log
-from wizard.findings import Status
-from wizard.session_progress import SessionProgress, next_unresolved, progress_path
-from wizard.waivers import WaiverBook, waivers_path
+from wizard.state.progress import SessionProgress, next_unresolved, progress_path
+from wizard.state.waivers import WaiverBook, waivers_path
 
 FORGED = ("1.5", "1.6", "1.7", "1.8")
 

@@ -18,9 +18,9 @@ import pytest
 from actions.options import FixOptions
 from actions.workflow import prepare_fixes
 from tools.iam_actions_data import PACKAGE, TARGET, build, load_reference, render
-from wizard.aws_context import AwsContext, AwsSettings
-from wizard.cli_render import iam_action, service_model
-from wizard.iam_actions import (
+from wizard.aws.cli_commands import iam_action, service_model
+from wizard.aws.context import AwsContext, AwsSettings
+from wizard.aws.iam_actions import (
     EXCEPTIONS,
     UnknownIamAction,
     access_level,
@@ -28,8 +28,8 @@ from wizard.iam_actions import (
     iam_prefix,
     is_known_action,
 )
-from wizard.permissions import SERVICES, operations
-from wizard.plans import ApiCall, Plan
+from wizard.aws.permissions import SERVICES, operations
+from wizard.plans.model import ApiCall, Plan
 from wizard.sandbox import start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

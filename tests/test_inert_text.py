@@ -8,12 +8,12 @@ import pytest
 from rich.console import Console
 
 from tests.hostile_account import raw_controls, visible
-from wizard.audit import ControlResult, run_audit
+from wizard.audit.findings import Finding, Status
+from wizard.audit.reports import render_table_text
+from wizard.audit.run import ControlResult, run_audit
 from wizard.audit_log.export import md, md_code, md_inline_code
 from wizard.catalog import load_catalog
-from wizard.findings import Finding, Status
 from wizard.inert_text import csv_cell, inert, inert_text
-from wizard.report import render_table_text
 
 HOSTILE = "a\x00b\x07c\x08d\x1b[2Je\x7ff\x85g\x9bh\u202ei\u2066j\u2028k\r"
 
@@ -45,7 +45,7 @@ def test_inert_text_is_never_parsed_as_markup() -> None:
 @pytest.mark.parametrize(
     "cell, expected",
     [
-        ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+        ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
         ("+1", "'+1"),
         ("-2", "'-2"),
         ("@x", "'@x"),

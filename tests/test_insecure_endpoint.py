@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Input, Static
 
 from screens.app import WizardApp
 from tests.conftest import run_cli
-from wizard.aws_context import AwsContext, AwsSettings, InsecureEndpointError, is_insecure_endpoint
+from wizard.aws.context import AwsContext, AwsSettings, InsecureEndpointError, is_insecure_endpoint
 from wizard.cli import aws_settings, build_parser
 
 FAR = "http://10.0.0.1:5000"  # nothing answers there: a request would hang for seconds, not fail at once

@@ -23,14 +23,14 @@ from tests.checklist_support import (
     walk,
 )
 from tests.conftest import run_cli
-from wizard.audit import run_audit
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.audit.findings import Status
+from wizard.audit.run import run_audit
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
-from wizard.findings import Status
 from wizard.sandbox import Sandbox, start_sandbox
 from wizard.sandbox.root_account import RootAccountState
-from wizard.session_progress import Resolution, next_unresolved, resolution
-from wizard.waivers import utc_today
+from wizard.state.progress import Resolution, next_unresolved, resolution
+from wizard.state.waivers import utc_today
 
 
 @pytest.fixture

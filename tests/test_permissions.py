@@ -15,14 +15,14 @@ from actions.options import FixOptions
 from actions.registry import FIXES, FixContext, declared_permissions
 from actions.workflow import prepare_fixes
 from tests.conftest import run_cli
-from wizard.audit import run_audit
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.audit.run import run_audit
+from wizard.aws.cli_commands import service_model
+from wizard.aws.context import AwsContext, AwsSettings
+from wizard.aws.iam_actions import access_level, iam_actions_for, is_known_action
+from wizard.aws.permissions import policy_document
 from wizard.catalog import load_catalog
-from wizard.cli_render import service_model
 from wizard.collectors.inventory import Inventory
-from wizard.iam_actions import access_level, iam_actions_for, is_known_action
-from wizard.permissions import policy_document
-from wizard.plans import Plan
+from wizard.plans.model import Plan
 from wizard.sandbox import start_sandbox
 
 
@@ -159,7 +159,7 @@ _ROLE = re.compile(r"(RoleArn|roleARN|PermissionArn|CrossAccountRole)$")
 
 def test_calls_that_tag_or_hand_over_a_role_ask_for_that_permission(fresh_plans: tuple[Plan, ...]) -> None:
     """Tags given at creation are authorized as the service's tagging action; a role handed to a service needs
-    iam:PassRole. A plan that starts doing either fails here until wizard/iam_actions.py says so."""
+    iam:PassRole. A plan that starts doing either fails here until wizard/aws/iam_actions.py says so."""
     checked = 0
     for plan in fresh_plans:
         for step in (*plan.steps, *plan.undo):

@@ -12,8 +12,8 @@ from actions.options import FixOptions
 from actions.workflow import prepare_fixes
 from tests.cli_parse import parse_aws_command
 from tests.fixing import RecordingJournal
-from wizard.aws_context import AwsContext, AwsSettings
-from wizard.executor import StepStatus, run_plans
+from wizard.aws.context import AwsContext, AwsSettings
+from wizard.plans.executor import StepStatus, run_plans
 from wizard.sandbox import start_sandbox
 
 OPTIONS = FixOptions(

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from wizard.plan_script import ScriptSource, render_plans_json, render_script
-from wizard.plans import ApiCall, Plan, PlanError, Ref, Risk, order_plans
+from wizard.plans.model import ApiCall, Plan, PlanError, Ref, Risk, order_plans
+from wizard.plans.script import ScriptSource, render_plans_json, render_script
 
 SOURCE = ScriptSource("123456789012", datetime(2026, 12, 1, tzinfo=UTC), ["us-east-1"])
 

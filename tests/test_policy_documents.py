@@ -12,8 +12,8 @@ from moto.iam.models import iam_backends
 
 from tests.auditing import audit_one, statuses
 from tests.conftest import ACCOUNT_ID, HOME, run_cli
-from wizard.findings import Status
-from wizard.policy_documents import MAX_CHARS, PolicyDocumentError, load_document, statements
+from wizard.audit.findings import Status
+from wizard.aws.policy_documents import MAX_CHARS, PolicyDocumentError, load_document, statements
 
 ADMIN = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 READ = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}

@@ -20,9 +20,9 @@ from wizard.audit_log.paths import default_log_dir, head_file_path, key_file_pat
 from wizard.audit_log.records import Kind
 from wizard.audit_log.verify import verify_log
 from wizard.audit_log.writer import AuditLog
-from wizard.session_progress import SessionProgress, progress_path
-from wizard.state_files import UnsafeFileError
-from wizard.waivers import WaiverBook, waivers_path
+from wizard.state.files import UnsafeFileError
+from wizard.state.progress import SessionProgress, progress_path
+from wizard.state.waivers import WaiverBook, waivers_path
 
 PRECIOUS = b"someone else's file\n"
 

@@ -22,10 +22,10 @@ import boto3
 import pytest
 
 from tests.conftest import run_cli
-from wizard.audit import AuditResult, run_audit
-from wizard.aws_context import AwsContext, AwsSettings
+from wizard.audit.findings import Finding, Status
+from wizard.audit.run import AuditResult, run_audit
+from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
-from wizard.findings import Finding, Status
 from wizard.sandbox import (
     ACCOUNT_ALIAS,
     DEFAULT_REGIONS,

@@ -12,12 +12,12 @@ import pytest
 
 from tests.checklist_support import use_file_key
 from tests.conftest import ACCOUNT_ID, run_cli
+from wizard.audit.findings import Finding, ResourceResult, Status
 from wizard.audit_log.records import Kind
 from wizard.audit_log.writer import AuditLog
-from wizard.findings import Finding, ResourceResult, Status
-from wizard.session_progress import Attested, Resolution, SessionProgress, next_unresolved, progress_path, resolution
-from wizard.state_files import StateFileError
-from wizard.waivers import WaiverBook
+from wizard.state.files import StateFileError
+from wizard.state.progress import Attested, Resolution, SessionProgress, next_unresolved, progress_path, resolution
+from wizard.state.waivers import WaiverBook
 
 CALLER = f"arn:aws:iam::{ACCOUNT_ID}:user/admin"
 TODAY = dt.date(2026, 3, 10)

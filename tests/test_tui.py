@@ -16,8 +16,8 @@ from screens.confirm import ConfirmScreen
 from screens.control import ControlScreen
 from screens.overview import OverviewScreen
 from tests.test_audit_log import MemoryKeyring
-from wizard.aws_context import AwsSettings
-from wizard.findings import Status
+from wizard.audit.findings import Status
+from wizard.aws.context import AwsSettings
 
 SIZE = (120, 40)
 

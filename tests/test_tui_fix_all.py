@@ -19,8 +19,8 @@ from screens.fix_all import FixAllRunScreen, FixAllScreen
 from screens.overview import OverviewScreen
 from tests.test_audit_log import MemoryKeyring
 from tests.test_tui_sandbox import focus, open_control, settle
+from wizard.audit.findings import Status
 from wizard.catalog import load_catalog
-from wizard.findings import Status
 from wizard.sandbox import start_sandbox
 
 SIZE = (120, 40)

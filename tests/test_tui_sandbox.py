@@ -16,7 +16,7 @@ from screens.confirm import ConfirmScreen
 from screens.control import ControlScreen
 from screens.overview import OverviewScreen
 from tests.test_audit_log import MemoryKeyring
-from wizard.findings import Status
+from wizard.audit.findings import Status
 from wizard.sandbox import start_sandbox
 
 SIZE = (120, 40)
@@ -127,7 +127,7 @@ async def test_demo_fix_password_cloudtrail_and_alarms_from_the_keyboard(sandbox
 
 async def test_checklist_attest_1_15_and_waive_4_4(sandbox, tmp_path: Path) -> None:
     from screens.checklist import ChecklistScreen
-    from wizard.waivers import WaiverBook
+    from wizard.state.waivers import WaiverBook
 
     log_path = tmp_path / "audit.jsonl"
     app = WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)

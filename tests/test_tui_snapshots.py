@@ -10,7 +10,7 @@ import pytest
 
 from screens.app import WizardApp
 from tests.test_audit_log import MemoryKeyring
-from wizard.aws_context import AwsSettings
+from wizard.aws.context import AwsSettings
 from wizard.sandbox import start_sandbox
 
 SIZE = (80, 24)

@@ -13,12 +13,12 @@ import pytest
 
 from tests.checklist_support import use_file_key
 from tests.conftest import ACCOUNT_ID, HOME, run_cli
+from wizard.audit.findings import Finding, Status
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import Kind
 from wizard.audit_log.writer import AuditLog
-from wizard.findings import Finding, Status
-from wizard.state_files import StateFileError
-from wizard.waivers import WaiverBook, WaiverError, counts_as_failing, latest_expiry, parse_expiry, waivers_path
+from wizard.state.files import StateFileError
+from wizard.state.waivers import WaiverBook, WaiverError, counts_as_failing, latest_expiry, parse_expiry, waivers_path
 
 CALLER = f"arn:aws:iam::{ACCOUNT_ID}:user/admin"
 TODAY = dt.date(2026, 3, 10)

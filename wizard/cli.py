@@ -16,9 +16,9 @@ from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, Usa
 from wizard.inert_text import inert
 
 if TYPE_CHECKING:
-    from wizard.audit import AuditResult
-    from wizard.aws_context import AwsSettings
-    from wizard.waivers import Waiver
+    from wizard.audit.run import AuditResult
+    from wizard.aws.context import AwsSettings
+    from wizard.state.waivers import Waiver
 
 PROG = "cis-wizard"
 
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--output", help="write the report to FILE instead of standard output")
     audit.add_argument("--controls", help="controls to audit: 1.5,3.*,2.1-2.3 (default: all 49)")
 
-    from wizard.cli_fix import add_fix_arguments
+    from terminal.fix import add_fix_arguments
 
     plan = commands.add_parser("plan", help="print the fix plans of failing controls (no change is made)")
     _add_common(plan, suppress=True)
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
     _add_common(demo, suppress=True)
 
-    from wizard.cli_checklist import add_checklist_arguments
+    from terminal.checklist import add_checklist_arguments
 
     checklist = commands.add_parser("checklist", help="a guided checklist in a plain terminal (or --waive a control)")
     _add_common(checklist, suppress=True)
@@ -118,7 +118,7 @@ def _not_yet(args: argparse.Namespace) -> int:
 
 
 def aws_settings(args: argparse.Namespace) -> AwsSettings:
-    from wizard.aws_context import AwsSettings
+    from wizard.aws.context import AwsSettings
 
     return AwsSettings(
         profile=getattr(args, "profile", None),
@@ -141,11 +141,11 @@ def _write_output(text: str, output: str | None) -> None:
 
 
 def run_audit_command(args: argparse.Namespace) -> int:
-    from wizard.audit import run_audit
-    from wizard.audit_progress import stderr_progress
-    from wizard.aws_context import AwsContext
+    from terminal.audit_progress import stderr_progress
+    from wizard.audit.reports import render
+    from wizard.audit.run import run_audit
+    from wizard.aws.context import AwsContext
     from wizard.catalog import UnknownControlError, load_catalog
-    from wizard.report import render
 
     catalog = load_catalog()
     try:
@@ -169,18 +169,18 @@ def run_audit_command(args: argparse.Namespace) -> int:
     if args.format == "table" and not args.output and sys.stdout.isatty():
         from rich.console import Console
 
-        from wizard.report import render_table
+        from wizard.audit.reports import render_table
 
         Console().print(render_table(result, waivers))
     else:
         _write_output(render(result, args.format, waivers), args.output)
     if args.output or args.format != "table":
-        from wizard.report import score_line
+        from wizard.audit.reports import score_line
 
         if sys.stderr.isatty():
             sys.stderr.write(score_line(result) + "\n")
-    from wizard.report import audit_day
-    from wizard.waivers import counts_as_failing
+    from wizard.audit.reports import audit_day
+    from wizard.state.waivers import counts_as_failing
 
     day = audit_day(result)
     failing = [r for r in result.results if counts_as_failing(r.finding, waivers.get(r.control.id), day)]
@@ -202,9 +202,9 @@ def _last_change(args: argparse.Namespace, account_id: str) -> datetime | None:
 def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str, Waiver]:
     """The account's waivers that the audit log signs (each other entry is named on stderr and ignored);
     lapsed ones not yet in the log are recorded there as expired first."""
+    from wizard.audit.reports import audit_day
     from wizard.audit_log.writer import AuditLog
-    from wizard.report import audit_day
-    from wizard.waivers import WaiverBook
+    from wizard.state.waivers import WaiverBook
 
     log_path = Path(args.log) if getattr(args, "log", None) else None
     identity = result.identity
@@ -221,13 +221,13 @@ def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str
 
 
 def run_plan_command(args: argparse.Namespace) -> int:
-    from wizard.cli_fix import run_plan_command as run
+    from terminal.fix import run_plan_command as run
 
     return run(args)
 
 
 def run_apply_command(args: argparse.Namespace) -> int:
-    from wizard.cli_fix import run_apply_command as run
+    from terminal.fix import run_apply_command as run
 
     return run(args)
 
@@ -236,7 +236,7 @@ def run_log_command(args: argparse.Namespace) -> int:
     from wizard.audit_log.commands import run_log
 
     def identify() -> str:
-        from wizard.aws_context import AwsContext
+        from wizard.aws.context import AwsContext
 
         return AwsContext(aws_settings(args)).identity().account_id
 
@@ -263,7 +263,7 @@ def start_sandbox_lazily() -> object:
 
 
 def run_checklist_command(args: argparse.Namespace) -> int:
-    from wizard.cli_checklist import run_checklist_command as run
+    from terminal.checklist import run_checklist_command as run
 
     return run(args)
 
@@ -275,7 +275,7 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
 
 
 def run_permissions_command(args: argparse.Namespace) -> int:
-    from wizard.permissions import render_policy
+    from wizard.aws.permissions import render_policy
 
     fix_actions: set[str] = set()
     if args.mode == "fix":

@@ -26,10 +26,10 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from wizard.audit.findings import Finding, Status
 from wizard.catalog import UnknownControlError, control_id_key, load_catalog
 from wizard.checks import CHECKS
-from wizard.findings import Finding, Status
-from wizard.plans import ApiCall, PlanError
+from wizard.plans.model import ApiCall, PlanError
 
 __all__ = [
     "AttestWhen",

@@ -26,16 +26,16 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from actions.checklists.model import Checklist, ChecklistStep, get_checklist
-from wizard.audit import run_audit
+from wizard.audit.findings import Finding, ResourceResult, Status
+from wizard.audit.run import run_audit
 from wizard.audit_log.records import Kind, Record
 from wizard.audit_log.writer import AuditLog
-from wizard.aws_context import AwsContext
+from wizard.aws.context import AwsContext
 from wizard.catalog import load_catalog
 from wizard.errors import UsageError
-from wizard.findings import Finding, ResourceResult, Status
-from wizard.plans import ApiCall
-from wizard.session_progress import Attested, SessionProgress, open_resource_ids
-from wizard.waivers import Waiver, WaiverBook, WaiverError
+from wizard.plans.model import ApiCall
+from wizard.state.progress import Attested, SessionProgress, open_resource_ids
+from wizard.state.waivers import Waiver, WaiverBook, WaiverError
 
 MAX_NAME: Final = 100
 MAX_STATEMENT: Final = 1000

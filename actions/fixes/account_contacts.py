@@ -11,9 +11,9 @@ from typing import Any
 
 from actions.options import CONTACT_OPTION_FIELDS, SECURITY_CONTACT_FIELDS, FixOptions, option_flag
 from actions.registry import FixContext, register_fix
-from wizard.checks.identity import CONTACT_FIELDS
+from wizard.checks.section_1_identity import CONTACT_FIELDS
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, Risk
+from wizard.plans.model import ApiCall, Plan, Risk
 
 SECURITY = "SECURITY"
 NEEDS_SECURITY_CONTACT = "needs " + "/".join(option_flag(name) for name in SECURITY_CONTACT_FIELDS)

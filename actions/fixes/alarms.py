@@ -14,10 +14,10 @@ from typing import Any
 
 from actions.fixes.trail_target import log_group_of, main_trail
 from actions.registry import FixContext, register_fix
-from wizard.cis_filters import CIS_FILTER_PATTERNS
-from wizard.cis_filters import CIS_METRIC_NAMES as METRIC_NAMES
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan
+from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
+from wizard.monitoring.coverage import CIS_METRIC_NAMES as METRIC_NAMES
+from wizard.plans.model import ApiCall, Plan
 
 NAMESPACE = "CISBenchmark"
 MONITORING_CONTROLS = tuple(f"3.{n}" for n in range(1, 15))

@@ -12,9 +12,9 @@ from typing import Any
 
 from actions.fixes.policy_merge import merged_policy, statements_of
 from actions.registry import FixContext
+from wizard.aws.policy_documents import as_list, load_document, service_trust, statements
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall
-from wizard.policy_documents import as_list, load_document, service_trust, statements
+from wizard.plans.model import ApiCall
 
 
 def bucket_exists(fix: FixContext, name: str) -> bool:

@@ -28,11 +28,11 @@ from actions.fixes.trail_target import (
     wanted_trail_bucket,
 )
 from actions.registry import FixContext, register_fix
-from wizard.checks.logging import bucket_public_exposure
+from wizard.aws.policy_documents import policy_json
+from wizard.checks.section_2_logging import bucket_public_exposure
 from wizard.collectors.regional import KmsKey
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, Ref, Risk
-from wizard.policy_documents import policy_json
+from wizard.plans.model import ApiCall, Plan, Ref, Risk
 
 MANAGEMENT_EVENTS_SELECTOR = {"ReadWriteType": "All", "IncludeManagementEvents": True}
 MANAGEMENT_EVENTS_ADVANCED = {

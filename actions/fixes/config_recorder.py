@@ -12,9 +12,9 @@ from actions.fixes.aws_resources import (
     role_exists,
 )
 from actions.registry import FixContext, register_fix
+from wizard.aws.policy_documents import policy_json
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, in_lanes
-from wizard.policy_documents import policy_json
+from wizard.plans.model import ApiCall, Plan, in_lanes
 
 CONFIG_ROLE = "AWSServiceRoleForConfig"
 _ROLE_PATH = "role/aws-service-role/config.amazonaws.com/" + CONFIG_ROLE

@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from actions.registry import FixContext, register_fix
+from wizard.audit.findings import Finding
 from wizard.checks import CHECKS, run_check
-from wizard.checks.identity import KEY_ROTATION_DAYS, UNUSED_CREDENTIAL_DAYS
-from wizard.credential_report import CredentialRow, key_slots, whole_second
+from wizard.checks.section_1_identity import KEY_ROTATION_DAYS, UNUSED_CREDENTIAL_DAYS
+from wizard.collectors.credential_report import CredentialRow, key_slots, whole_second
 from wizard.errors import AwsReadError
-from wizard.findings import Finding
-from wizard.plans import ApiCall, Plan, Risk
+from wizard.plans.model import ApiCall, Plan, Risk
 
 PASSWORD = "password"
 KEY_SLOT_PREFIX = "access_key_"

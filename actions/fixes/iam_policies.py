@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.registry import FixContext, register_fix
-from wizard.collectors.iam import AuthorizationDetails
-from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, Risk
-from wizard.policy_documents import (
+from wizard.aws.policy_documents import (
     PolicyDocumentError,
     default_version_document,
     document_grants_full_admin,
     load_document,
     policy_json,
 )
+from wizard.collectors.iam import AuthorizationDetails
+from wizard.errors import AwsReadError
+from wizard.plans.model import ApiCall, Plan, Risk
 
 CREATED_BY_TAG = {"Key": "created-by", "Value": "cis-wizard"}
 IAM_NAME_MAX = 128

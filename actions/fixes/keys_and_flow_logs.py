@@ -12,10 +12,10 @@ from actions.fixes.aws_resources import (
     renamed_note,
 )
 from actions.registry import FixContext, register_fix
+from wizard.aws.policy_documents import policy_json
 from wizard.collectors.regional import KmsKey
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, Risk, in_lanes
-from wizard.policy_documents import policy_json
+from wizard.plans.model import ApiCall, Plan, Risk, in_lanes
 
 FLOW_LOG_TRAFFIC = "REJECT"  # the CIS minimum; ALL logs accepted traffic too (more data, more cost)
 FLOW_LOG_DELIVERY = "delivery.logs.amazonaws.com"

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions.registry import FixContext, register_fix
-from wizard.checks.networking import WORLD_IPV4, WORLD_IPV6, offending_permissions
+from wizard.checks.section_4_networking import WORLD_IPV4, WORLD_IPV6, offending_permissions
 from wizard.errors import AwsReadError
-from wizard.plans import ApiCall, Plan, Risk, in_lanes
+from wizard.plans.model import ApiCall, Plan, Risk, in_lanes
 
 SSH_PORT = 22
 RDP_PORT = 3389

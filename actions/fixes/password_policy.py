@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.registry import FixContext, register_fix
-from wizard.plans import ApiCall, Plan, Risk
+from wizard.plans.model import ApiCall, Plan, Risk
 
 PASSWORD_CONTROLS = ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11")
 REQUIRED_FLAGS = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireSymbols", "RequireNumbers")

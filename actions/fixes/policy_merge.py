@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wizard.policy_documents import as_list
+from wizard.aws.policy_documents import as_list
 
 
 def merged_policy(existing: dict[str, Any] | None, ours: list[dict[str, Any]]) -> str | None:

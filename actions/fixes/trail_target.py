@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actions.registry import FixContext
-from wizard.checks.logging import trail_is_compliant
-from wizard.collectors.logging import Trail, log_group_name_and_region
+from wizard.checks.section_2_logging import trail_is_compliant
+from wizard.collectors.logging_reads import Trail, log_group_name_and_region
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Final
 
 from wizard.audit_log.paths import head_file_path
 from wizard.audit_log.records import GENESIS_HASH, canonical_json
-from wizard.state_files import read_private, write_private_atomically
+from wizard.state.files import read_private, write_private_atomically
 
 HEAD_MAC_PREFIX: Final = b"cis-wizard head\n"
 

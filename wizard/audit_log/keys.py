@@ -21,7 +21,7 @@ import keyring.errors
 
 from wizard.audit_log.errors import BadKeyError
 from wizard.audit_log.paths import key_file_path
-from wizard.state_files import fsync_dir, open_private, read_private
+from wizard.state.files import fsync_dir, open_private, read_private
 
 SERVICE: Final = "cis-wizard"
 KEY_BYTES: Final = 32

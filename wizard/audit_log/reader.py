@@ -10,7 +10,7 @@ from pathlib import Path
 
 from wizard.audit_log.errors import LogUnavailableError
 from wizard.audit_log.records import Record, RecordFormatError, parse_timestamp
-from wizard.state_files import read_private
+from wizard.state.files import read_private
 
 
 @dataclass

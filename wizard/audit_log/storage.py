@@ -20,7 +20,7 @@ from typing import Final
 
 from wizard.audit_log.errors import AuditLogError, LogUnavailableError
 from wizard.audit_log.records import GENESIS_HASH, line_hash
-from wizard.state_files import ensure_private_dir, fsync_dir, open_private
+from wizard.state.files import ensure_private_dir, fsync_dir, open_private
 
 _CHUNK: Final = 64 * 1024
 

@@ -283,9 +283,9 @@ def read_verified(path: Path, account_id: str | None = None) -> tuple[VerifyRepo
 def _state_mismatches(report: VerifyReport, records: list[Record]) -> list[str]:
     """What the waivers and progress files beside the log hold that the signed log does not."""
     from wizard.audit_log.signed_state import SignedState
-    from wizard.session_progress import SessionProgress
-    from wizard.state_files import StateFileError
-    from wizard.waivers import WaiverBook
+    from wizard.state.files import StateFileError
+    from wizard.state.progress import SessionProgress
+    from wizard.state.waivers import WaiverBook
 
     assert report.account_id is not None
     signed = SignedState.from_records(records, report.log_problem)

@@ -1,6 +1,15 @@
-"""One check per CIS control. Importing this package registers all of them in `CHECKS`."""
+"""One check per CIS control, one module per benchmark section. Importing this package registers all of them
+in `CHECKS` (the check of control "3.4" is `@register("3.4", ...)` in section_3_monitoring.py)."""
 
-from wizard.checks import identity, logging, monitoring, networking
+from wizard.checks import section_1_identity, section_2_logging, section_3_monitoring, section_4_networking
 from wizard.checks.registry import CHECKS, Check, run_check
 
-__all__ = ["CHECKS", "Check", "identity", "logging", "monitoring", "networking", "run_check"]
+__all__ = [
+    "CHECKS",
+    "Check",
+    "run_check",
+    "section_1_identity",
+    "section_2_logging",
+    "section_3_monitoring",
+    "section_4_networking",
+]

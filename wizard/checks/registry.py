@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from wizard.audit.findings import Finding, FindingBuilder, Status
 from wizard.collectors.cache import recording_evidence
 from wizard.collectors.inventory import GLOBAL_READS, REGIONAL_READS, Inventory
 from wizard.errors import AwsReadError
-from wizard.findings import Finding, FindingBuilder, Status
 
 T = TypeVar("T")
 CheckFunction = Callable[[Inventory], Finding]
@@ -29,9 +29,7 @@ CHECKS: dict[str, Check] = {}
 def register(
     control_id: str, *, reads: tuple[str, ...] = (), regional_reads: tuple[str, ...] = ()
 ) -> Callable[[CheckFunction], CheckFunction]:
-    unknown = [r for r in reads if r not in GLOBAL_READS] + [
-        r for r in regional_reads if r not in REGIONAL_READS
-    ]
+    unknown = [r for r in reads if r not in GLOBAL_READS] + [r for r in regional_reads if r not in REGIONAL_READS]
     if unknown:
         raise ValueError(f"check {control_id} declares unknown reads: {unknown}")
 
@@ -69,9 +67,7 @@ def run_check(check: Check, inventory: Inventory) -> Finding:
     )
 
 
-def each_region(
-    inventory: Inventory, read: Callable[[str], T], builder: FindingBuilder
-) -> Iterator[tuple[str, T]]:
+def each_region(inventory: Inventory, read: Callable[[str], T], builder: FindingBuilder) -> Iterator[tuple[str, T]]:
     """(region, value) for every audited region whose read worked; a failed region becomes an ERROR row."""
     for region in inventory.regions:
         try:

@@ -9,10 +9,10 @@ from typing import Any
 import botocore.exceptions
 from botocore import xform_name
 
-from wizard.aws_context import AwsContext
-from wizard.cli_render import render_cli
+from wizard.audit.findings import Evidence
+from wizard.aws.cli_commands import render_cli
+from wizard.aws.context import AwsContext
 from wizard.errors import AwsReadError
-from wizard.findings import Evidence
 
 EVIDENCE_LIST_LIMIT = 25
 
@@ -69,9 +69,7 @@ def error_message(error: Exception) -> str:
 class ReadApi:
     """Makes the read calls of one cached read and records each one as evidence."""
 
-    def __init__(
-        self, ctx: AwsContext, evidence: list[Evidence], waiting: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, ctx: AwsContext, evidence: list[Evidence], waiting: Callable[[str], None] | None = None) -> None:
         self.ctx = ctx
         self.evidence = evidence
         self.waiting = waiting or (lambda what: None)  # told what a read waits for (a report being generated)

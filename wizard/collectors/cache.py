@@ -9,8 +9,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from wizard.audit.findings import Evidence
 from wizard.collectors.api import trim_for_evidence
-from wizard.findings import Evidence
 
 T = TypeVar("T")
 ReadCompute = Callable[[list[Evidence]], Any]  # how a cached read is made (given the list its evidence goes to)

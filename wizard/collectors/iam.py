@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from wizard.collectors.api import ReadApi
-from wizard.credential_report import CredentialReport, CredentialReportError, read_credential_report
+from wizard.collectors.credential_report import CredentialReport, CredentialReportError, read_credential_report
 from wizard.errors import AwsReadError
 
 # IAM answers GenerateCredentialReport with STARTED, then INPROGRESS for a few seconds (up to tens of seconds

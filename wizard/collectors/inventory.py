@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from wizard.aws_context import MAX_CONCURRENCY, AwsContext
-from wizard.collectors import iam, logging, regional
+from wizard.audit.findings import Evidence
+from wizard.aws.context import MAX_CONCURRENCY, AwsContext
+from wizard.collectors import iam, logging_reads, regional
 from wizard.collectors.api import ReadApi
 from wizard.collectors.cache import ReadCache, ReadCompute, ReadLog
-from wizard.credential_report import CredentialReport, CredentialRow, UnreadableRow
+from wizard.collectors.credential_report import CredentialReport, CredentialRow, UnreadableRow
 from wizard.errors import AwsReadError
-from wizard.findings import Evidence
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ REGIONAL_READS = (
 )
 
 
-def unique_trails(trails: Iterable[logging.Trail]) -> list[logging.Trail]:
+def unique_trails(trails: Iterable[logging_reads.Trail]) -> list[logging_reads.Trail]:
     return list({trail.arn: trail for trail in trails}.values())
 
 
@@ -142,14 +142,14 @@ class Inventory:
     def account_public_access_block(self) -> dict[str, bool] | None:
         return self._read(
             ("account_pab",),
-            lambda api: logging.fetch_account_public_access_block(api, self.home_region, self.account_id()),
+            lambda api: logging_reads.fetch_account_public_access_block(api, self.home_region, self.account_id()),
         )
 
     # -- per region ------------------------------------------------------------------------------------
-    def trails(self, region: str) -> list[logging.Trail]:
+    def trails(self, region: str) -> list[logging_reads.Trail]:
         """Trails homed in `region`, and multi-region trails seen from it whose home region is not audited
         (so a trail homed outside the audit is still found). Each is read once, in its home region."""
-        infos = self._read(("trail_list", region), lambda api: logging.fetch_trail_list(api, region))
+        infos = self._read(("trail_list", region), lambda api: logging_reads.fetch_trail_list(api, region))
         wanted = [
             info
             for info in infos
@@ -157,13 +157,13 @@ class Inventory:
         ]
         return [self.trail_details(info) for info in wanted]
 
-    def trail_details(self, info: dict[str, Any]) -> logging.Trail:
+    def trail_details(self, info: dict[str, Any]) -> logging_reads.Trail:
         info = {"HomeRegion": info.get("HomeRegion"), **info}
         key = ("trail", info.get("TrailARN") or info["Name"])
-        return self._read(key, lambda api: logging.fetch_trail_details(api, info))
+        return self._read(key, lambda api: logging_reads.fetch_trail_details(api, info))
 
-    def config_state(self, region: str) -> logging.ConfigState:
-        return self._read(("config", region), lambda api: logging.fetch_config_state(api, region))
+    def config_state(self, region: str) -> logging_reads.ConfigState:
+        return self._read(("config", region), lambda api: logging_reads.fetch_config_state(api, region))
 
     def vpcs(self, region: str) -> list[dict[str, Any]]:
         return self._read(("vpcs", region), lambda api: regional.fetch_vpcs(api, region))
@@ -184,20 +184,22 @@ class Inventory:
         return self._read(("kms", region), lambda api: regional.fetch_kms_keys(api, region))
 
     # -- read on demand, keyed by what earlier reads found -----------------------------------------------
-    def bucket(self, name: str) -> logging.BucketFacts:
-        return self._read(("bucket", name), lambda api: logging.fetch_bucket(api, self.home_region, name))
+    def bucket(self, name: str) -> logging_reads.BucketFacts:
+        return self._read(("bucket", name), lambda api: logging_reads.fetch_bucket(api, self.home_region, name))
 
     def metric_filters(self, region: str, log_group: str) -> list[dict[str, Any]]:
         return self._read(
             ("metric_filters", region, log_group),
-            lambda api: logging.fetch_metric_filters(api, region, log_group),
+            lambda api: logging_reads.fetch_metric_filters(api, region, log_group),
         )
 
     def metric_alarms(self, region: str) -> list[dict[str, Any]]:
-        return self._read(("alarms", region), lambda api: logging.fetch_metric_alarms(api, region))
+        return self._read(("alarms", region), lambda api: logging_reads.fetch_metric_alarms(api, region))
 
     def topic_subscriptions(self, topic_arn: str) -> list[dict[str, Any]]:
-        return self._read(("subscriptions", topic_arn), lambda api: logging.fetch_topic_subscriptions(api, topic_arn))
+        return self._read(
+            ("subscriptions", topic_arn), lambda api: logging_reads.fetch_topic_subscriptions(api, topic_arn)
+        )
 
     def fetch(self, service: str, operation: str, region: str, result_key: str | None = None, **params: Any) -> Any:
         """Any other read, cached by its arguments: paginated and merged on `result_key` when given.
@@ -224,7 +226,7 @@ class Inventory:
         with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENCY, len(wanted)), thread_name_prefix="fetch") as pool:
             list(pool.map(make, wanted))
 
-    def trail_buckets(self) -> list[logging.BucketFacts]:
+    def trail_buckets(self) -> list[logging_reads.BucketFacts]:
         """The S3 buckets of every trail (read as soon as the trails are known; unreadable ones left out)."""
         names = sorted({t.bucket for t in self.all_trails() if t.bucket})
         facts = []
@@ -235,6 +237,6 @@ class Inventory:
                 continue  # the checks that need this bucket report the error
         return facts
 
-    def all_trails(self) -> list[logging.Trail]:
+    def all_trails(self) -> list[logging_reads.Trail]:
         """Every trail the audited regions see, once each (each read in its home region)."""
         return unique_trails(trail for region in self.regions for trail in self.trails(region))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wizard.policy_documents import policy_json
+from wizard.aws.policy_documents import policy_json
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
 from wizard.sandbox.backend_history import (
     KeyHistory,

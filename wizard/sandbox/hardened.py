@@ -21,9 +21,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from wizard.cis_filters import CIS_FILTER_PATTERNS
-from wizard.cis_filters import CIS_METRIC_NAMES as METRIC_NAMES
-from wizard.policy_documents import policy_json, service_trust
+from wizard.aws.policy_documents import policy_json, service_trust
+from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
+from wizard.monitoring.coverage import CIS_METRIC_NAMES as METRIC_NAMES
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
 from wizard.sandbox.backend_history import KeyHistory, UserHistory, apply_user_history
 from wizard.sandbox.root_account import RootAccountState, seed_root_account

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 
-from wizard.model_loader import share_models
-from wizard.policy_documents import policy_json
+from wizard.aws.model_loader import share_models
+from wizard.aws.policy_documents import policy_json
 from wizard.sandbox.account import ACCESS_KEY_ID, SANDBOX_ACCOUNT_ID, SECRET_ACCESS_KEY
 
 T = TypeVar("T")
