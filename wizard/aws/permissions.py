@@ -15,8 +15,8 @@ from pathlib import Path
 
 from wizard.aws.iam_actions import iam_actions_for
 
-ROOT = Path(__file__).resolve().parent.parent
-READ_SOURCES = (ROOT / "wizard" / "collectors",)
+WIZARD = Path(__file__).resolve().parent.parent
+READ_SOURCES = (WIZARD / "collectors",)
 READ_METHODS = {"call", "paginate", "paginate_keys", "fetch"}
 # Calls made outside the collectors, by the AWS context itself (who am I, which regions, the alias).
 SERVICES = frozenset(
