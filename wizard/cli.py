@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wizard import __version__
 from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=("table", "json", "csv", "asff"), default="table")
     audit.add_argument("--output", help="write the report to FILE instead of standard output")
     audit.add_argument("--controls", help="controls to audit: 1.5,3.*,2.1-2.3 (default: all 49)")
+    from wizard.accounts.command import add_account_arguments
+
+    add_account_arguments(audit)
 
     from terminal.fix import add_fix_arguments
 
@@ -156,6 +159,10 @@ def run_audit_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--output {args.output} is a directory.")
     ctx = AwsContext(aws_settings(args))
     ctx.identity()
+    if getattr(args, "organization", False) or getattr(args, "accounts", None):
+        from wizard.accounts.command import run_accounts_audit
+
+        return run_accounts_audit(args, ctx, controls, _account_waivers)
     regions = ctx.resolve_regions()
     if ctx.skipped_regions:
         sys.stderr.write(
@@ -185,6 +192,13 @@ def run_audit_command(args: argparse.Namespace) -> int:
     day = audit_day(result)
     failing = [r for r in result.results if counts_as_failing(r.finding, waivers.get(r.control.id), day)]
     return EXIT_FAILED if failing else EXIT_OK
+
+
+def _account_waivers(audit: Any) -> Mapping[str, Waiver]:
+    """One account's waivers, from its own log's folder (each account of a many-account audit has its own)."""
+    from wizard.state.waivers import WaiverBook
+
+    return WaiverBook.load(audit.account_id, None).waivers
 
 
 def _last_change(args: argparse.Namespace, account_id: str) -> datetime | None:

@@ -1,0 +1,77 @@
+"""Audit many accounts at once: a bounded number in flight, each with its own regional fan-out, each result
+exactly what a single-account audit of that account gives; one account's errors never touch another's."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from wizard.accounts.reach import AccountReacher, AccountUnreachable, MemberAccount
+from wizard.audit.run import AuditResult, run_audit
+from wizard.catalog import Control
+from wizard.errors import WizardError
+
+ACCOUNTS_AT_ONCE = 4  # each account already runs up to 32 reads at once across its regions
+PER_ACCOUNT_READS = 16
+
+
+@dataclass(frozen=True)
+class AccountAudit:
+    account: MemberAccount
+    result: AuditResult | None = None
+    unreachable: str | None = None  # why the account could not be audited (the AWS error)
+
+    @property
+    def account_id(self) -> str:
+        return self.account.account_id
+
+
+@dataclass(frozen=True)
+class AccountProgress:
+    account_id: str
+    state: str  # "assuming", "auditing", "done", "unreachable"
+    detail: str = ""
+
+
+AccountProgressCallback = Callable[[AccountProgress], None]
+
+
+def audit_accounts(
+    reacher: AccountReacher,
+    accounts: Sequence[MemberAccount],
+    controls: list[Control],
+    *,
+    progress: AccountProgressCallback | None = None,
+    at_once: int = ACCOUNTS_AT_ONCE,
+) -> list[AccountAudit]:
+    """Audit each account (in the order given) through its role; an account whose role cannot be assumed, or
+    whose audit cannot start, is reported with the reason, and the others go on."""
+    lock = threading.Lock()
+
+    def tell(update: AccountProgress) -> None:
+        if progress is not None:
+            with lock:
+                progress(update)
+
+    def one(account: MemberAccount) -> AccountAudit:
+        tell(AccountProgress(account.account_id, "assuming"))
+        try:
+            ctx = reacher.context(account.account_id)
+            regions = ctx.resolve_regions()
+            tell(AccountProgress(account.account_id, "auditing", f"{len(regions)} region(s)"))
+            result = run_audit(ctx, controls, regions, max_workers=PER_ACCOUNT_READS)
+        except AccountUnreachable as error:
+            tell(AccountProgress(account.account_id, "unreachable", error.reason))
+            return AccountAudit(account, unreachable=error.reason)
+        except WizardError as error:
+            tell(AccountProgress(account.account_id, "unreachable", str(error)))
+            return AccountAudit(account, unreachable=str(error))
+        tell(AccountProgress(account.account_id, "done"))
+        return AccountAudit(account, result)
+
+    if not accounts:
+        return []
+    with ThreadPoolExecutor(max_workers=min(at_once, len(accounts)), thread_name_prefix="account") as pool:
+        return list(pool.map(one, accounts))
