@@ -77,7 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--dry-run", action="store_true", help="show what would be done; change nothing")
 
     permissions = commands.add_parser("permissions", help="print the IAM policy the wizard needs (audit or fix)")
-    permissions.add_argument("--mode", choices=("audit", "fix"), default="audit")
+    permissions.add_argument(
+        "--mode",
+        choices=("audit", "fix", "management", "member-trust"),
+        default="audit",
+        help="audit/fix: what cis-wizard needs in an account; management: what the management account needs to "
+        "list the organization and assume the role; member-trust: the role's trust policy in each member account",
+    )
+    permissions.add_argument("--role-name", default="OrganizationAccountAccessRole", help="the role in each account")
+    permissions.add_argument("--management-account", help="member-trust: the management account's id")
+    permissions.add_argument("--external-id", help="member-trust: the external id the role asks for")
+    permissions.add_argument("--require-mfa", action="store_true", help="member-trust: only with MFA")
 
     demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
     _add_common(demo, suppress=True)
@@ -289,7 +299,20 @@ def run_sandbox_command(args: argparse.Namespace) -> int:
 
 
 def run_permissions_command(args: argparse.Namespace) -> int:
+    from wizard.accounts import policies
     from wizard.aws.permissions import render_policy
+
+    if args.mode == "management":
+        sys.stdout.write(policies.render(policies.management_policy(args.role_name)))
+        return EXIT_OK
+    if args.mode == "member-trust":
+        from wizard.accounts.reach import ACCOUNT_ID
+
+        if not ACCOUNT_ID.match(args.management_account or ""):
+            raise UsageError("--mode member-trust needs --management-account with the 12-digit id.")
+        document = policies.member_trust_policy(args.management_account, args.external_id, args.require_mfa)
+        sys.stdout.write(policies.render(document))
+        return EXIT_OK
 
     fix_actions: set[str] = set()
     if args.mode == "fix":
