@@ -86,6 +86,11 @@ class FixSelection:
         return self.draft.refused
 
     @property
+    def inventory(self) -> Inventory:
+        assert self.audit.inventory is not None, "plans are built from an audit that kept its reads"
+        return self.audit.inventory
+
+    @property
     def findings(self) -> dict[str, Finding]:
         return {r.control.id: r.finding for r in self.audit.results}
 
@@ -100,7 +105,7 @@ class FixSelection:
         for plan_id in self.plan_ids:
             definition = FIXES[plan_id]
             blocked = [needed for needed in definition.requires if needed in not_run]
-            fix = self._context(self.audit.inventory, self.findings, result.plans)
+            fix = self._context(self.inventory, self.findings, result.plans)
             with recording_reads() as reads:
                 plan = build_plan(definition, fix)
             result.reads[plan_id] = {**self._check_reads(plan), **reads}
@@ -129,7 +134,7 @@ class FixSelection:
 
         def build(plan_id: str) -> None:
             with contextlib.suppress(Exception):  # a builder's own errors come back in the real build
-                build_plan(FIXES[plan_id], self._context(self.audit.inventory, self.findings, ()))
+                build_plan(FIXES[plan_id], self._context(self.inventory, self.findings, ()))
 
         if self.plan_ids:
             with ThreadPoolExecutor(max_workers=len(self.plan_ids), thread_name_prefix="warm-up") as pool:

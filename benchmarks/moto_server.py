@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--exit-on-stdin-eof", action="store_true", help="stop when stdin closes (the parent went away)"
     )
+    parser.add_argument(
+        "--many-accounts",
+        action="store_true",
+        help="serve every account by its credentials (an organization), not all requests as 123456789012",
+    )
     args = parser.parse_args(argv)
 
     # Before moto is imported: the account id, and AWS managed policies (for CIS 1.20's AWSSupportAccess).
@@ -38,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     server.start()
     seed_root_account(ACCOUNT_ID, RootAccountState())
+    if args.many_accounts:
+        # moto answers every request as MOTO_ACCOUNT_ID while it is set; without it, by the request's access key
+        # (the default account, 123456789012, for keys it does not know).
+        del os.environ["MOTO_ACCOUNT_ID"]
     _, port = server.get_host_and_port()
 
     stopped = threading.Event()

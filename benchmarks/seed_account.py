@@ -63,10 +63,10 @@ class SeedReport:
 
 
 class Seeder:
-    def __init__(self, endpoint_url: str, workers: int = DEFAULT_WORKERS) -> None:
+    def __init__(self, endpoint_url: str, workers: int = DEFAULT_WORKERS, session: boto3.Session | None = None) -> None:
         self.endpoint_url = endpoint_url
         self.workers = workers
-        self.session = boto3.Session(
+        self.session = session or boto3.Session(
             aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
             aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
             region_name="us-east-1",
@@ -130,9 +130,15 @@ class Seeder:
         iam.create_access_key(UserName="alice")
         return 11
 
+    @property
+    def account_id(self) -> str:
+        """The seeded account (the session's: an organization's member seeds under its own id)."""
+        return str(self.client("sts").get_caller_identity()["Account"])
+
     def _trail(self, region: str) -> int:
         s3, cloudtrail = self.client("s3", region), self.client("cloudtrail", region)
-        bucket = f"cloudtrail-logs-{ACCOUNT_ID}-{region}"
+        account_id = self.account_id
+        bucket = f"cloudtrail-logs-{account_id}-{region}"
         if region == "us-east-1":
             s3.create_bucket(Bucket=bucket)
         else:
@@ -144,7 +150,7 @@ class Seeder:
                     "Effect": "Allow",
                     "Principal": {"Service": "cloudtrail.amazonaws.com"},
                     "Action": ["s3:GetBucketAcl", "s3:PutObject"],
-                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT_ID}/*"],
+                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/AWSLogs/{account_id}/*"],
                 }
             ],
         }
@@ -213,10 +219,16 @@ class Seeder:
 
 
 def seed_account(
-    endpoint_url: str, regions: list[str], *, scale: bool = False, workers: int = DEFAULT_WORKERS
+    endpoint_url: str,
+    regions: list[str],
+    *,
+    scale: bool = False,
+    workers: int = DEFAULT_WORKERS,
+    session: boto3.Session | None = None,
 ) -> SeedReport:
-    """Seed the fresh account (and with `scale`, the big one in regions[0]); returns the timings."""
-    seeder = Seeder(endpoint_url, workers)
+    """Seed the fresh account (and with `scale`, the big one in regions[0]); returns the timings. `session`:
+    credentials of the account to seed (default: the environment's)."""
+    seeder = Seeder(endpoint_url, workers, session)
     seeder.seed(regions)
     if scale:
         seeder.seed_scale(regions[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -40,7 +41,8 @@ class AuditResult:
     finished_at: datetime
     api_calls: int
     results: list[ControlResult]
-    inventory: Inventory = field(repr=False, compare=False)  # the reads, for fix builders to reuse
+    # The reads, for fix builders to reuse (None once let go: a many-account audit keeps only the verdicts).
+    inventory: Inventory | None = field(repr=False, compare=False)
     # Control id -> the reads its check used (and how to make them again), to re-read before a fix runs.
     reads: Mapping[str, ReadLog] = field(default_factory=dict, repr=False, compare=False)
 
@@ -49,6 +51,10 @@ class AuditResult:
         for result in self.results:
             counts[result.finding.status] += 1
         return counts
+
+    def without_reads(self) -> AuditResult:
+        """The verdicts and their evidence, without the cached reads (and the clients behind them)."""
+        return dataclasses.replace(self, inventory=None, reads={})
 
     def finding(self, control_id: str) -> Finding:
         return next(r.finding for r in self.results if r.control.id == control_id)
