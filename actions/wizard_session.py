@@ -231,6 +231,13 @@ class WizardSession:
         """Remember the control now open, so the next run reopens here."""
         self.progress().visit(control_id)
 
+    def carry_over(self, previous: WizardSession) -> None:
+        """Reconnected: to the same account, keep the earlier session's baseline and what this run changed."""
+        if previous.account_id == self.account_id and previous.log_path == self.log_path:
+            self.before = previous.before
+            self.changed_since = previous.changed_since
+            self.options = previous.options
+
     def take_notices(self) -> list[str]:
         taken, self.notices[:] = list(self.notices), []
         return taken

@@ -41,15 +41,32 @@ class WizardApp(App[None]):
         self.start_with_sandbox = start_with_sandbox
         self.session: WizardSession | None = None
         self.sandbox: Any = None
+        self._demo_log: Path | None = None
 
     @property
     def is_sandbox(self) -> bool:
         return (self.session is not None and self.session.sandbox) or self.start_with_sandbox
 
     def on_mount(self) -> None:
+        if self.start_with_sandbox:  # the demo: straight to the sandbox, no connect form
+            from screens.audit import AuditScreen
+
+            self.push_screen(AuditScreen())
+            return
         from screens.connect import ConnectScreen
 
         self.push_screen(ConnectScreen())
+
+    def sandbox_log_path(self) -> Path:
+        """Where a sandbox session keeps its log: the one given, or a new one for this run of the demo (so a new
+        demo starts clean: no steps, waivers or resume point of an earlier one, whose log stays readable)."""
+        if self.log_path is not None:
+            return self.log_path
+        if self._demo_log is None:
+            from wizard.sandbox.process import demo_log_path
+
+            self._demo_log = demo_log_path()
+        return self._demo_log
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

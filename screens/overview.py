@@ -165,4 +165,17 @@ class OverviewScreen(Screen[None]):
         self.app.push_screen(SummaryScreen())
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Esc: leaving the account is asked first (and in the demo, there is no other account to go to)."""
+        from screens.leave import LeaveScreen
+
+        app = wizard_app(self)
+        demo = len(app.screen_stack) <= 2  # nothing beneath: the demo opened straight on the sandbox
+        account = app.session.account_id if app.session else ""
+
+        def answered(leave: bool | None) -> None:
+            if leave and demo:
+                app.exit()
+            elif leave:
+                app.pop_screen()
+
+        app.push_screen(LeaveScreen(account, demo=demo), answered)

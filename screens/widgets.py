@@ -61,9 +61,12 @@ class AccountLine(Static):
     DEFAULT_CLASSES = "account-line"
 
     def on_mount(self) -> None:
+        self.show_account()
+
+    def show_account(self) -> None:
         session = wizard_app(self).session
+        self.display = session is not None
         if session is None:
-            self.display = False
             return
         connection = session.connection
         alias = f" ({connection.alias})" if connection.alias else ""
