@@ -22,8 +22,9 @@ class WizardApp(App[None]):
     CSS_PATH = "wizard.tcss"
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help", tooltip="Keys and what each screen does"),
-        Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="theme"),
-        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, tooltip="Every action, and every control by id"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="theme", tooltip="Light or dark theme"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit the wizard"),
     ]
 
     def __init__(
@@ -96,6 +97,21 @@ class WizardApp(App[None]):
             yield SystemCommand("Audit again", "Run the whole audit again", self.action_reaudit)
         for action, title, help_text in getattr(screen, "PALETTE", ()):
             yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+        if self.session is not None:  # jump to any control by its id: type "1.14"
+            from wizard.catalog import load_catalog
+
+            for control in load_catalog():
+                yield SystemCommand(
+                    f"{control.id} {control.short_title}", control.title, lambda c=control.id: self.open_control(c)
+                )
+
+    def open_control(self, control_id: str) -> None:
+        from screens.control import ControlScreen
+
+        if isinstance(self.screen, ControlScreen):
+            self.switch_screen(ControlScreen(control_id))
+        else:
+            self.push_screen(ControlScreen(control_id))
 
     def action_reaudit(self) -> None:
         from screens.audit import AuditScreen

@@ -61,7 +61,7 @@ class AuditScreen(Screen[None]):
         yield Static("Checking controls", id="check-label")
         yield ProgressBar(id="check-progress", show_eta=False)
         yield Static("", id="audit-detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._run()

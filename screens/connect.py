@@ -41,7 +41,7 @@ class ConnectScreen(Screen[None]):
                 yield Button("Connect", variant="primary", id="connect")
                 yield Button("Try the sandbox", id="sandbox")
             yield Static("", id="connect-status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         app = wizard_app(self)

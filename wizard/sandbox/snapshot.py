@@ -73,7 +73,8 @@ def capture(account_id: str, history: SeedHistory) -> bytes:
     """moto's whole state for `account_id` (every service it has touched), with the seeder's history."""
     from moto.core.base_backend import BackendDict
 
-    instances: list[Any] = BackendDict._instances  # type: ignore[misc]  (moto's registry of live BackendDicts)
+    # moto's registry of the live BackendDicts
+    instances: list[Any] = BackendDict._instances  # type: ignore[misc]
     backends = [(b.service_name, dict.__getitem__(b, account_id)) for b in instances if account_id in dict.keys(b)]
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
