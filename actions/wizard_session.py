@@ -62,6 +62,7 @@ class WizardSession:
     waivers: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # said once by the log (e.g. no keyring): shown as toasts
     changed_since: datetime | None = None  # when this run first changed the account (reports older than that lag)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _log: Any = None
     _told: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -230,6 +231,44 @@ class WizardSession:
     def visit(self, control_id: str) -> None:
         """Remember the control now open, so the next run reopens here."""
         self.progress().visit(control_id)
+
+    def record_audit(self) -> None:
+        """One signed record of every control's status after an audit: what the next session compares with."""
+        from wizard.audit_log.records import Kind
+
+        statuses = {control_id: finding.status.value for control_id, finding in self.current.items()}
+        counts = ", ".join(f"{sum(v == s.value for v in statuses.values())} {s.value}" for s in Status)
+        self.audit_log().record(Kind.FINDING, {"summary": f"audit: {counts}", "statuses": statuses})
+
+    def changes_since_last_session(self) -> str:
+        """What changed since the last session's audit of this account, by its signed record; "" if nothing
+        was recorded (a first session, a new demo) or the log cannot be checked."""
+        from wizard.audit_log.paths import default_log_path
+        from wizard.audit_log.verify import read_verified
+
+        try:
+            _, records = read_verified(self.log_path or default_log_path(self.account_id), self.account_id)
+        except Exception:  # no log, or no key: nothing to compare with
+            return ""
+        started = self.started_at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        earlier = [r for r in records if r.kind == "finding" and "statuses" in r.payload and r.time < started]
+        if not earlier:
+            return ""
+        before: dict[str, str] = earlier[-1].payload["statuses"]
+        changed = [
+            f"{c} {before[c]} → {self.current[c].status.value}"
+            for c in before
+            if c in self.current and self.current[c].status.value != before[c]
+        ]
+        when = earlier[-1].time[:10]
+        return f"Since {when}: " + ("; ".join(changed) if changed else "no control changed status.")
+
+    def carry_over(self, previous: WizardSession) -> None:
+        """Reconnected: to the same account, keep the earlier session's baseline and what this run changed."""
+        if previous.account_id == self.account_id and previous.log_path == self.log_path:
+            self.before = previous.before
+            self.changed_since = previous.changed_since
+            self.options = previous.options
 
     def take_notices(self) -> list[str]:
         taken, self.notices[:] = list(self.notices), []

@@ -51,7 +51,7 @@ class AnswersForm(Vertical):
         widgets: list[Any] = [Label(inert_text("Needed first (Enter after each):"), classes="title")]
         for field in fields:
             widgets.append(Label(inert_text(OPTION_LABELS.get(field, field))))
-            widgets.append(Input(id=f"answer-{field}"))
+            widgets.append(Input(id=f"answer-{field}", compact=True))
         await self.mount_all(widgets)
         self.query_one(f"#answer-{fields[0]}", Input).focus()
 

@@ -22,8 +22,9 @@ class WizardApp(App[None]):
     CSS_PATH = "wizard.tcss"
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help", tooltip="Keys and what each screen does"),
-        Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="theme"),
-        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, tooltip="Every action, and every control by id"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="theme", tooltip="Light or dark theme"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Quit the wizard"),
     ]
 
     def __init__(
@@ -41,15 +42,32 @@ class WizardApp(App[None]):
         self.start_with_sandbox = start_with_sandbox
         self.session: WizardSession | None = None
         self.sandbox: Any = None
+        self._demo_log: Path | None = None
 
     @property
     def is_sandbox(self) -> bool:
         return (self.session is not None and self.session.sandbox) or self.start_with_sandbox
 
     def on_mount(self) -> None:
+        if self.start_with_sandbox:  # the demo: straight to the sandbox, no connect form
+            from screens.audit import AuditScreen
+
+            self.push_screen(AuditScreen())
+            return
         from screens.connect import ConnectScreen
 
         self.push_screen(ConnectScreen())
+
+    def sandbox_log_path(self) -> Path:
+        """Where a sandbox session keeps its log: the one given, or a new one for this run of the demo (so a new
+        demo starts clean: no steps, waivers or resume point of an earlier one, whose log stays readable)."""
+        if self.log_path is not None:
+            return self.log_path
+        if self._demo_log is None:
+            from wizard.sandbox.process import demo_log_path
+
+            self._demo_log = demo_log_path()
+        return self._demo_log
 
     def action_help(self) -> None:
         from screens.help import HelpScreen
@@ -79,6 +97,21 @@ class WizardApp(App[None]):
             yield SystemCommand("Audit again", "Run the whole audit again", self.action_reaudit)
         for action, title, help_text in getattr(screen, "PALETTE", ()):
             yield SystemCommand(title, help_text, getattr(screen, f"action_{action}"))
+        if self.session is not None:  # jump to any control by its id: type "1.14"
+            from wizard.catalog import load_catalog
+
+            for control in load_catalog():
+                yield SystemCommand(
+                    f"{control.id} {control.short_title}", control.title, lambda c=control.id: self.open_control(c)
+                )
+
+    def open_control(self, control_id: str) -> None:
+        from screens.control import ControlScreen
+
+        if isinstance(self.screen, ControlScreen):
+            self.switch_screen(ControlScreen(control_id))
+        else:
+            self.push_screen(ControlScreen(control_id))
 
     def action_reaudit(self) -> None:
         from screens.audit import AuditScreen

@@ -84,7 +84,7 @@ class ApplyScreen(Screen[None]):
             yield Button("Back", id="back", disabled=True)
             yield Button("Undo what ran", id="undo", variant="warning")
             yield Button("Verify again", id="verify-again")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def outcomes(self) -> list[Any]:

@@ -1,10 +1,15 @@
-"""Audit: live progress of the reads (by region) and the checks (by section); Esc cancels."""
+"""Audit: live progress of the reads (by region) and the checks (by section); Esc cancels.
+
+In the demo it is the first screen: it connects to the sandbox (started as the app was launched) and audits
+in one worker, then gives way to the overview.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -13,9 +18,24 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from screens.widgets import notify_inert, top_bar, wizard_app
+from screens.widgets import AccountLine, notify_inert, top_bar, wizard_app
 from wizard.audit.run import AuditCancelled, AuditProgress
 from wizard.inert_text import inert_text
+
+
+def open_sandbox_session(app: Any) -> Any:
+    """Start the sandbox if it is not running, connect to it, and return its session (blocking: a worker)."""
+    from actions.wizard_session import WizardSession, connect
+    from wizard.aws.context import AwsSettings
+
+    if app.sandbox is None:
+        app.sandbox = app.sandbox_starter()
+    sandbox = app.sandbox
+    settings = AwsSettings(
+        region=sandbox.home_region, regions=",".join(sandbox.regions), endpoint_url=sandbox.endpoint_url
+    )
+    connection = connect(settings, sandbox.session())
+    return WizardSession(connection, sandbox=True, log_path=app.sandbox_log_path())
 
 
 class AuditScreen(Screen[None]):
@@ -41,7 +61,7 @@ class AuditScreen(Screen[None]):
         yield Static("Checking controls", id="check-label")
         yield ProgressBar(id="check-progress", show_eta=False)
         yield Static("", id="audit-detail")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._run()
@@ -49,7 +69,14 @@ class AuditScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
     def _run(self) -> None:
         session = wizard_app(self).session
-        assert session is not None
+        if session is None:  # the demo: connect to the sandbox first
+            self.post_message(self.Progressed(AuditProgress("wait", 0, 0, "starting the sandbox account")))
+            try:
+                session = open_sandbox_session(wizard_app(self))
+            except Exception as error:
+                self.app.call_from_thread(self._failed, error)
+                return
+            self.app.call_from_thread(self._connected, session)
         try:
             session.run_audit(progress=lambda step: self.post_message(self.Progressed(step)), cancel=self._cancel)
         except AuditCancelled:
@@ -80,13 +107,23 @@ class AuditScreen(Screen[None]):
                 f"Checking controls: {step.done}/{step.total} (section {section})"
             )
 
+    def _connected(self, session: Any) -> None:
+        app = wizard_app(self)
+        app.session = session
+        for widget in self.query(AccountLine):
+            widget.show_account()
+
     def action_cancel(self) -> None:
         self._cancel.set()
         self.query_one("#audit-detail", Static).update("Cancelling…")
 
     def _cancelled(self) -> None:
         self.notify("Audit cancelled. Nothing was changed.")
-        self.app.pop_screen()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+            return
+        # The demo's first audit: nothing to go back to. Audit again from the palette, or quit.
+        self.query_one("#audit-detail", Static).update("Audit cancelled: Ctrl+P, “Audit again”, or Ctrl+Q to quit.")
 
     def _failed(self, error: Exception) -> None:
         self.query_one("#audit-detail", Static).update(

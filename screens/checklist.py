@@ -1,4 +1,8 @@
-"""Checklist: the console steps of a control no API can fix, verified by its check or attested by a person."""
+"""Checklist: the console steps of a control no API can fix, verified by its check or attested by a person.
+
+Each step is a widget of its own in a scrolling list, so the current one (▶) is scrolled into view; the
+summary and warnings are a short block above them, and the buttons stay at the bottom at any height.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
@@ -18,8 +22,9 @@ from wizard.inert_text import inert, inert_text
 
 class ChecklistScreen(FieldsFirst, Screen[None]):
     BINDINGS = [
-        Binding("d", "step_done", "Step done", id="step-done"),
-        Binding("v", "verify", "Verify now", id="verify"),
+        Binding("d", "step_done", "Step done", id="step-done", tooltip="Record that the ▶ step was carried out"),
+        Binding("v", "verify", "Verify now", id="verify", tooltip="Run the control's check again"),
+        Binding("k", "waive", "Waive…", id="waive", tooltip="Accept the control failing for now: a waiver"),
         Binding("escape", "back", "Back", id="back"),
     ]
     PALETTE = (
@@ -36,20 +41,22 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
         yield Header()
         yield from top_bar()
         yield Static(id="checklist-title", classes="title")
-        with VerticalScroll():
-            yield Static(id="checklist-steps")
+        with VerticalScroll(id="checklist-body"):
+            yield Static(id="checklist-about")
+            yield Vertical(id="checklist-steps")
             yield Static(id="checklist-result")
             yield Label("Your name (for the attestation)", id="attest-name-label")
             yield Input(id="attest-name", placeholder="Full name")
             yield Label("Statement", id="attest-statement-label")
             yield Input(id="attest-statement")
-        with Horizontal(classes="buttons"):
-            yield Button("Step done", id="step-done")
-            yield Button("Verify now", variant="primary", id="verify")
-            yield Button("Attest", id="attest", disabled=True)
-        yield Footer()
+        with Horizontal(classes="buttons", id="checklist-buttons"):
+            yield Button("Step done", id="step-done", compact=True)
+            yield Button("Verify now", variant="primary", id="verify", compact=True)
+            yield Button("Attest", id="attest", disabled=True, compact=True)
+            yield Button("Waive…", id="waive", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         for widget_id in ("attest-name-label", "attest-name", "attest-statement-label", "attest-statement"):
             self.query_one(f"#{widget_id}").display = False
         session = wizard_app(self).session
@@ -66,39 +73,69 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
         checklist = self.run.checklist
         self.query_one("#checklist-title", Static).update(f"{self.control_id}  {checklist.title}")
         self.query_one("#attest-statement", Input).value = checklist.completion.statement or ""
-        self._show_steps()
+        await self._show_steps()
 
-    def _show_steps(self) -> None:
+    def _about(self) -> Text:
         checklist = self.run.checklist
         text = Text(f"{checklist.summary}\n", style="bold")
         text.append(f"Completes: {checklist.completion.note}\n", style="dim")
         for warning in checklist.warnings:
             text.append(f"⚠ {warning}\n", style="yellow")
-        done = self.run.steps_done()
+        return text
+
+    def _step_text(self, number: int, step: Any, done: set[str], current: str | None) -> Text:
+        mark = "✔" if step.id in done else ("▶" if step.id == current else " ")
+        style = "green" if step.id in done else ("bold reverse" if mark == "▶" else "")
+        text = Text(f"{mark} {number}/{len(self.run.checklist.steps)}. {step.title}\n", style=style)
+        text.append(f"   {step.text}\n")
+        link = self.run.link(step)
+        if link:
+            text.append(f"   {link}\n", style="underline cyan")
+        for warning in step.warnings:
+            text.append(f"   ⚠ {warning}\n", style="yellow")
+        stand_in = self.run.sandbox_call(step)
+        if stand_in is not None:
+            command = f"{stand_in.cli()} --endpoint-url {self.run.ctx.endpoint_url}"
+            text.append(inert(f"   sandbox: {command}\n"), style="magenta")
+        return text
+
+    async def _show_steps(self) -> None:
+        """Every step as its own widget (made once, then updated); the current one scrolled into view."""
+        self.query_one("#checklist-about", Static).update(self._about())
+        done = set(self.run.steps_done())
         next_step = self.run.next_step()
-        for number, step in enumerate(checklist.steps, 1):
-            mark = "✔" if step.id in done else ("▶" if next_step and step.id == next_step.id else " ")
-            style = "green" if step.id in done else ("bold" if mark == "▶" else "")
-            text.append(f"\n{mark} {number}. {step.title}\n", style=style)
-            text.append(f"   {step.text}\n")
-            link = self.run.link(step)
-            if link:
-                text.append(f"   {link}\n", style="underline cyan")
-            for warning in step.warnings:
-                text.append(f"   ⚠ {warning}\n", style="yellow")
-            stand_in = self.run.sandbox_call(step)
-            if stand_in is not None:
-                text.append(inert(f"   sandbox: {stand_in.cli()}\n"), style="magenta")
-        self.query_one("#checklist-steps", Static).update(text)
+        current = next_step.id if next_step else None
+        steps = self.run.checklist.steps
+        texts = [self._step_text(number, step, done, current) for number, step in enumerate(steps, 1)]
+        box = self.query_one("#checklist-steps", Vertical)
+        if not box.children:
+            widgets = [Static(t, id=f"step-{n}", classes="checklist-step") for n, t in enumerate(texts, 1)]
+            await box.mount_all(widgets)
+        for number, text in enumerate(texts, 1):
+            self.query_one(f"#step-{number}", Static).update(text)
+        index = next((n for n, step in enumerate(steps, 1) if step.id == current), None)
+        target = self.query_one(f"#step-{index}" if index else "#checklist-result", Static)
+        body = self.query_one("#checklist-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_to_widget, target, animate=False, top=True)  # once laid out
 
     @on(Button.Pressed, "#step-done")
-    def action_step_done(self) -> None:
+    async def action_step_done(self) -> None:
         step = self.run.next_step()
         if step is None:
             self.notify("Every step is marked done: verify now.")
             return
         self.run.mark_step_done(step.id)
-        self._show_steps()
+        await self._show_steps()
+
+    @on(Button.Pressed, "#waive")
+    def action_waive(self) -> None:
+        from screens.waiver import WaiverScreen
+
+        def waived(reason: str | None) -> None:
+            if reason:
+                self._said(inert_text(f"\nWaived: {reason}", style="bold yellow"))
+
+        self.app.push_screen(WaiverScreen(self.control_id), waived)
 
     @on(Button.Pressed, "#verify")
     def action_verify(self) -> None:
@@ -115,7 +152,9 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
         self.app.call_from_thread(self._verified, verification)
 
     def _said(self, text: Text) -> None:
-        self.query_one("#checklist-result", Static).update(text)
+        result = self.query_one("#checklist-result", Static)
+        result.update(text)
+        self.query_one("#checklist-body", VerticalScroll).scroll_to_widget(result, animate=False)
 
     def _verified(self, verification: Any) -> None:
         session = wizard_app(self).session

@@ -54,10 +54,11 @@ class ConfirmScreen(ModalScreen[bool]):
                     "This may break what relies on the current setup. Type yes to enable Yes.", classes="error"
                 )
             if self.required:
-                yield Input(placeholder=self.required, id="account-check")
-            with Horizontal(classes="buttons"):
-                yield Button("No", variant="primary", id="no")
-                yield Button("Yes, apply", variant="error", id="yes", disabled=bool(self.required))
+                yield Input(placeholder=self.required, id="account-check", compact=True)
+            # The calls scroll; the buttons below them stay on screen at any terminal height.
+            with Horizontal(classes="buttons", id="confirm-buttons"):
+                yield Button("No", variant="primary", id="no", compact=True)
+                yield Button("Yes, apply", variant="error", id="yes", disabled=bool(self.required), compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

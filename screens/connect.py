@@ -41,7 +41,7 @@ class ConnectScreen(Screen[None]):
                 yield Button("Connect", variant="primary", id="connect")
                 yield Button("Try the sandbox", id="sandbox")
             yield Static("", id="connect-status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         app = wizard_app(self)
@@ -110,19 +110,14 @@ class ConnectScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _start_sandbox(self) -> None:
-        app = wizard_app(self)
+        from screens.audit import open_sandbox_session
+
         try:
-            if app.sandbox is None:
-                app.sandbox = app.sandbox_starter()  # type: ignore[misc]
-            sandbox = app.sandbox
-            settings = AwsSettings(
-                region=sandbox.home_region, regions=",".join(sandbox.regions), endpoint_url=sandbox.endpoint_url
-            )
-            boto_session = sandbox.session()
+            session = open_sandbox_session(wizard_app(self))
         except Exception as error:
             self.app.call_from_thread(self._say, f"The sandbox could not start: {error}", "error")
             return
-        self._do_connect(settings, sandbox=True, boto_session=boto_session)
+        self.app.call_from_thread(self._started, session)
 
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def _connect(self, settings: AwsSettings, sandbox: bool) -> None:
@@ -143,10 +138,21 @@ class ConnectScreen(Screen[None]):
 
     def _connected(self, connection: Any, sandbox: bool) -> None:
         from actions.wizard_session import WizardSession
+
+        app = wizard_app(self)
+        self._started(WizardSession(connection, sandbox=sandbox, log_path=app.log_path))
+
+    def _started(self, session: Any) -> None:
+        """Audit the account connected to. The same account again keeps the session's first audit as the
+        baseline (the summary's "before"), and the changes this run made."""
         from screens.audit import AuditScreen
 
         app = wizard_app(self)
-        app.session = WizardSession(connection, sandbox=sandbox, log_path=app.log_path)
+        if app.session is not None:
+            session.carry_over(app.session)
+            app.session.close()
+        app.session = session
+        connection = session.connection
         alias = f" ({connection.alias})" if connection.alias else ""
         self._say(f"Connected to {connection.identity.account_id}{alias} as {connection.identity.arn}.", "ok")
         app.push_screen(AuditScreen())

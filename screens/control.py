@@ -36,12 +36,13 @@ def plan_commands(plans: list[Plan]) -> str:
 
 class ControlScreen(FieldsFirst, Screen[None]):
     BINDINGS = [
-        Binding("a", "apply", "Apply", id="apply"),
-        Binding("k", "skip", "Skip (waive)", id="skip"),
-        Binding("n", "next", "Next failing", id="next"),
-        Binding("j", "toggle_json", "Commands/JSON", id="toggle-json"),
-        Binding("v", "verify", "Verify now", id="verify"),
-        Binding("c", "checklist", "Checklist", id="checklist"),
+        Binding("a", "apply", "Apply…", id="apply", tooltip="Preview the calls, confirm, run them"),
+        Binding("c", "checklist", "Checklist", id="checklist", tooltip="The console steps of a guided control"),
+        Binding("k", "skip", "Waive…", id="skip", tooltip="Skip: a waiver with a reason, an owner, an expiry"),
+        Binding("n", "next", "Next", id="next", tooltip="The next failing control"),
+        Binding("v", "verify", "Verify", id="verify", tooltip="Check this control again now"),
+        Binding("j", "toggle_json", "JSON", id="toggle-json", tooltip="The fix as commands or as JSON"),
+        Binding("w", "why", "Why", id="why", show=False, tooltip="The Why tab: the benchmark's title and text"),
         Binding("escape", "back", "Back", id="back"),
     ]
     PALETTE = (
@@ -68,10 +69,10 @@ class ControlScreen(FieldsFirst, Screen[None]):
                 yield AnswersForm(id="fix-answers")
                 yield Static(id="plan-view")
                 with Horizontal(classes="buttons"):
-                    yield Button("Apply…", variant="primary", id="apply", disabled=True)
-                    yield Button("Checklist…", id="checklist")
-                    yield Button("Skip (waive)…", id="skip")
-                    yield Button("Next failing", id="next")
+                    yield Button("Apply…", variant="primary", id="apply", disabled=True, compact=True)
+                    yield Button("Checklist…", id="checklist", compact=True)
+                    yield Button("Waive…", id="skip", compact=True)
+                    yield Button("Next failing", id="next", compact=True)
             with TabPane("Evidence", id="tab-evidence"), VerticalScroll():
                 yield Static("", id="evidence")
             with TabPane("Why", id="tab-why"), VerticalScroll():
@@ -79,15 +80,19 @@ class ControlScreen(FieldsFirst, Screen[None]):
                     f"## {control.id} {control.title}\n\nLevel {control.level}, "
                     f"{'scored' if control.scored else 'not scored'}. Fix: **{control.fix}**.\n\n"
                     f"### Description\n\n{control.description}\n\n### Rationale\n\n{control.rationale}\n\n"
-                    f"### The benchmark's remediation\n\n```\n{control.remediation}\n```"
+                    "### The benchmark's remediation"
                 )
-        yield Footer()
+                # Plain wrapped text, not a code block: a code block is cut at the screen's edge.
+                yield Static(Text(control.remediation), id="why-remediation")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         from actions.checklists import has_checklist
 
         self.has_checklist = has_checklist(self.control.id)
         self.query_one("#checklist", Button).display = self.has_checklist
+        self.query_one("#apply", Button).display = False  # until a plan exists
+        self.refresh_bindings()
         self._show_title()
         session = wizard_app(self).session
         if session is not None:
@@ -100,7 +105,7 @@ class ControlScreen(FieldsFirst, Screen[None]):
     def _show_title(self) -> None:
         session = wizard_app(self).session
         status = session.status(self.control.id) if session else None
-        title = Text(f"{self.control.id}  {self.control.title}  ")
+        title = Text(f"{self.control.id}  {self.control.short_title}  ")
         title.append_text(status_text(status))
         if session and self.control.id in session.waivers:
             title.append(f"  waived: {session.waivers[self.control.id]}", style="yellow")
@@ -173,7 +178,9 @@ class ControlScreen(FieldsFirst, Screen[None]):
         needed = list(dict.fromkeys(field for plan in fix.refused for field in plan.needs))
         await self.query_one(AnswersForm).ask(needed, session.options)
         self.refresh_bindings()
-        self.query_one("#apply", Button).disabled = not fix.plans
+        apply = self.query_one("#apply", Button)
+        apply.disabled = not fix.plans
+        apply.display = bool(fix.plans)  # "Apply…" only where there is a plan to apply
         details = Text()
         if not fix.plans:
             self.preview = ""
@@ -260,6 +267,17 @@ class ControlScreen(FieldsFirst, Screen[None]):
                 return
         self.notify("No other failing control.")
         self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that cannot do anything here are hidden: Apply and JSON without a plan, Checklist without one."""
+        if action in ("apply", "toggle_json") and not (self.fix is not None and self.fix.plans):
+            return False
+        if action == "checklist" and not getattr(self, "has_checklist", False):
+            return False
+        return super().check_action(action, parameters)
+
+    def action_why(self) -> None:
+        self.query_one("#control-tabs", TabbedContent).active = "tab-why"
 
     def action_verify(self) -> None:
         self._say("Checking again…")

@@ -63,7 +63,7 @@ class FixAllScreen(Screen[None]):
         with Horizontal(classes="buttons"):
             yield Button("Confirm and apply the ticked plans…", variant="primary", id="fix-all-go", disabled=True)
             yield Button("Back", id="fix-all-back")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#fix-all-back", Button).focus()

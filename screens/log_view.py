@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from screens.widgets import top_bar, wizard_app
+from screens.widgets import RowTable, top_bar, wizard_app
 from wizard.inert_text import inert_text
 
 
@@ -19,8 +19,8 @@ class LogScreen(Screen[None]):
         yield Header()
         yield from top_bar()
         yield Static("Verifying the audit log…", id="log-status")
-        yield DataTable(id="log-records", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield RowTable(id="log-records", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#log-records", DataTable)

@@ -27,7 +27,7 @@ class SummaryScreen(Screen[None]):
         with Horizontal(classes="buttons"):
             yield Button("Export the report (HTML)", id="export", variant="primary")
         yield Static("", id="export-status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         session = wizard_app(self).session

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -26,16 +26,28 @@ class WaiverScreen(ModalScreen[str | None]):
         expires = default_expiry(utc_today()).isoformat()
         with Vertical(id="waiver-dialog"):
             yield Static(f"Waive {self.control_id}: it stays failing, on record, until the expiry.", classes="title")
-            yield Label("Why is it acceptable for now?")
-            yield Input(id="reason", placeholder="e.g. legacy bastion, replaced in Q2")
-            yield Label("Owner (who answers for it)")
-            yield Input(id="owner", placeholder="name or team")
-            yield Label("Expires on (YYYY-MM-DD)")
-            yield Input(id="expiry", value=expires)
+            with VerticalScroll(id="waiver-fields"):  # scrolls on a short screen; the buttons stay
+                yield Label("Why is it acceptable for now?")
+                yield Input(id="reason", placeholder="e.g. legacy bastion, replaced in Q2", compact=True)
+                yield Label("Owner (who answers for it)")
+                yield Input(id="owner", placeholder="name or team", compact=True)
+                yield Label("Expires on (YYYY-MM-DD)")
+                yield Input(id="expiry", value=expires, compact=True)
             yield Static("", id="waiver-error", classes="error")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", variant="primary", id="cancel")
-                yield Button("Record the waiver", id="save")
+                yield Button("Cancel", variant="primary", id="cancel", compact=True)
+                yield Button("Record the waiver", id="save", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter moves on to the next field; recording the waiver is the button's (Tab to it, Enter)."""
+        order = ["reason", "owner", "expiry"]
+        position = order.index(event.input.id or "reason")
+        target = f"#{order[position + 1]}" if position + 1 < len(order) else "#save"
+        self.query_one(target).focus()
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:

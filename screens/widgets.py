@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from wizard.audit.findings import Status
 from wizard.inert_text import inert, inert_text
@@ -44,6 +45,24 @@ def notify_inert(
     widget.notify(inert(message), severity=severity, timeout=timeout, markup=False)
 
 
+class RowTable(DataTable[Any]):
+    """A table of rows whose Home and End keys move the cursor to the first and the last row (DataTable's own
+    scroll the view sideways)."""
+
+    BINDINGS = [
+        Binding("home", "first_row", "First row", show=False),
+        Binding("end", "last_row", "Last row", show=False),
+    ]
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+
 class SandboxBanner(Static):
     """Says plainly, on every screen, that this is the sandbox and not a real account."""
 
@@ -52,7 +71,7 @@ class SandboxBanner(Static):
     def on_mount(self) -> None:
         app = wizard_app(self)
         self.display = app.is_sandbox
-        self.update("SANDBOX: a simulated AWS account on this computer. Nothing here touches real AWS.")
+        self.update("SANDBOX: a simulated AWS account on this computer; nothing touches real AWS.")
 
 
 class AccountLine(Static):
@@ -61,16 +80,19 @@ class AccountLine(Static):
     DEFAULT_CLASSES = "account-line"
 
     def on_mount(self) -> None:
+        self.show_account()
+
+    def show_account(self) -> None:
         session = wizard_app(self).session
+        self.display = session is not None
         if session is None:
-            self.display = False
             return
         connection = session.connection
         alias = f" ({connection.alias})" if connection.alias else ""
         self.update(
             inert_text(
-                f"Account {connection.identity.account_id}{alias} · {connection.identity.arn} · "
-                f"{len(connection.regions)} region(s)"
+                f"{connection.identity.account_id}{alias} · {connection.identity.arn} · "
+                f"{len(connection.regions)} region{'s' if len(connection.regions) != 1 else ''}"
             )
         )
 

@@ -37,7 +37,8 @@ _RANGE_RE: Final = re.compile(r"^(\d+\.\d+)\s*-\s*(\d+\.\d+)$")
 # The brief said ^[A-Za-z]+\.\d+$, but Security Hub ids such as "EC2.6" and "S3.1" carry digits.
 _SECURITY_HUB_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9]*\.\d+$")
 _GLOB_CHARS: Final = frozenset("*?[")
-_TEXT_FIELDS: Final = ("title", "description", "rationale", "audit", "remediation")
+_TEXT_FIELDS: Final = ("title", "short_title", "description", "rationale", "audit", "remediation")
+SHORT_TITLE_MAX: Final = 40  # what fits beside the id, level, status, waiver mark and fix on an 80-column screen
 _CONTROL_FIELDS: Final = frozenset(
     {"id", "section", "level", "scored", "fix", "security_hub", "references", *_TEXT_FIELDS}
 )
@@ -75,6 +76,7 @@ class Control:
 
     id: str
     title: str
+    short_title: str  # for narrow screens; `title` is the benchmark's own
     section: str
     level: int
     scored: bool
@@ -221,6 +223,8 @@ def _parse_control(raw: Any, index: int, sections: Mapping[str, str]) -> Control
     if not isinstance(raw["fix"], str) or raw["fix"] not in FIX_KINDS:
         raise CatalogError(f"must be one of {sorted(FIX_KINDS)}, got {raw['fix']!r}", control_id=cid, field="fix")
     texts = {name: _require_str(raw[name], control_id=cid, name=name) for name in _TEXT_FIELDS}
+    if len(texts["short_title"]) > SHORT_TITLE_MAX:
+        raise CatalogError(f"longer than {SHORT_TITLE_MAX} characters", control_id=cid, field="short_title")
     security_hub = _require_str_list(raw["security_hub"], control_id=cid, name="security_hub")
     for item in security_hub:
         if _SECURITY_HUB_RE.match(item) is None:

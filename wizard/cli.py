@@ -269,21 +269,23 @@ def run_log_command(args: argparse.Namespace) -> int:
 
 def run_tui_command(args: argparse.Namespace) -> int:
     """The Textual wizard against the configured account (or, for `demo`, the sandbox)."""
-    from screens.app import WizardApp
-
     log_path = Path(args.log) if getattr(args, "log", None) else None
     if getattr(args, "command", None) == "demo":
-        app = WizardApp(sandbox_starter=start_sandbox_lazily, log_path=log_path, start_with_sandbox=True)
+        from screens.demo import demo_app  # starts the sandbox's process before Textual is imported
+
+        app = demo_app(log_path)
     else:
+        from screens.app import WizardApp
+
         app = WizardApp(aws_settings(args), sandbox_starter=start_sandbox_lazily, log_path=log_path)
     app.run()
     return EXIT_OK
 
 
 def start_sandbox_lazily() -> object:
-    from wizard.sandbox import start_sandbox
+    from wizard.sandbox.process import start_sandbox_process
 
-    return start_sandbox("fresh")
+    return start_sandbox_process("fresh")
 
 
 def run_checklist_command(args: argparse.Namespace) -> int:

@@ -2,17 +2,19 @@
 
 The API creates everything "now" and moto never records a sign-in or a key's use, yet controls 1.1, 1.3,
 1.4 and 1.21 are about exactly those dates. The server runs in this process, so the seeder writes them
-on moto's own objects, as `root_account` does for root's report row and summary flags.
+on moto's own objects, as `root_account` does for root's report row and summary flags. A `SeedHistory`
+is all of that as data: written once after seeding, and again (shifted in time) after a snapshot is restored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from wizard.sandbox.account import PARTITION
+from wizard.sandbox.root_account import RootAccountState, seed_root_account
 
 
 @dataclass(frozen=True)
@@ -56,16 +58,18 @@ def apply_user_history(account_id: str, users: list[UserHistory], keys: list[Key
     from moto.iam.models import AccessKeyLastUsed
 
     backend = _iam_backend(account_id)
-    for history in users:
-        user = backend.get_user(history.user)
-        user.create_date = _naive_utc(history.created)
-        if history.password_last_used:
-            user.password_last_used = _naive_utc(history.password_last_used)
-    for history in keys:
-        key = backend.get_user(history.user).get_access_key_by_id(history.key_id)
-        key.create_date = _naive_utc(history.created)
-        if history.last_used:
-            key.last_used = AccessKeyLastUsed(_naive_utc(history.last_used), history.service, history.region)
+    for user_history in users:
+        user = backend.get_user(user_history.user)
+        user.create_date = _naive_utc(user_history.created)
+        if user_history.password_last_used:
+            user.password_last_used = _naive_utc(user_history.password_last_used)
+    for key_history in keys:
+        key = backend.get_user(key_history.user).get_access_key_by_id(key_history.key_id)
+        key.create_date = _naive_utc(key_history.created)
+        if key_history.last_used:
+            key.last_used = AccessKeyLastUsed(
+                _naive_utc(key_history.last_used), key_history.service, key_history.region
+            )
 
 
 def assign_root_virtual_mfa(account_id: str, history: RootMfaHistory) -> None:
@@ -81,3 +85,52 @@ def assign_root_virtual_mfa(account_id: str, history: RootMfaHistory) -> None:
         user_id=account_id,
         create_date=_naive_utc(history.root_created),
     )
+
+
+@dataclass(frozen=True)
+class SeedHistory:
+    """Everything a seeder wrote on moto's objects rather than through the API, with the moment it seeded.
+
+    A snapshot of the seeded account (`snapshot`) keeps this beside moto's state: restored later, the same
+    history is written again shifted by the time since, so "signed in 3 days ago" stays 3 days ago."""
+
+    seeded_at: datetime
+    root: RootAccountState
+    users: tuple[UserHistory, ...] = ()
+    keys: tuple[KeyHistory, ...] = ()
+    root_mfa: RootMfaHistory | None = None
+
+    def shifted(self, now: datetime) -> SeedHistory:
+        delta = now - self.seeded_at
+        return replace(
+            self,
+            seeded_at=now,
+            root=replace(
+                self.root,
+                created=self.root.created + delta,
+                password_last_used=_plus(self.root.password_last_used, delta),
+                access_key_last_used=_plus(self.root.access_key_last_used, delta),
+            ),
+            users=tuple(
+                replace(u, created=u.created + delta, password_last_used=_plus(u.password_last_used, delta))
+                for u in self.users
+            ),
+            keys=tuple(replace(k, created=k.created + delta, last_used=_plus(k.last_used, delta)) for k in self.keys),
+            root_mfa=None
+            if self.root_mfa is None
+            else replace(
+                self.root_mfa, enabled=self.root_mfa.enabled + delta, root_created=self.root_mfa.root_created + delta
+            ),
+        )
+
+
+def _plus(moment: datetime | None, delta: timedelta) -> datetime | None:
+    return None if moment is None else moment + delta
+
+
+def apply_history(account_id: str, history: SeedHistory) -> None:
+    """Write `history` on moto's objects: user and key dates, root's MFA device, report row and summary flags."""
+    apply_user_history(account_id, list(history.users), list(history.keys))
+    if history.root_mfa is not None:
+        assign_root_virtual_mfa(account_id, history.root_mfa)
+    seed_root_account(account_id, history.root)

@@ -2,7 +2,8 @@
 
 What it has, and the controls that see it:
 - root: signed in 3 days ago (1.1), an access key (1.12), a *virtual* MFA device (1.13 passes, 1.14 fails);
-- no password policy (1.5-1.11), no security contact (1.18), no support role (1.20);
+- no password policy (1.5-1.11), no security contact (1.18), no support role (1.20); the contact details
+  asked for at sign-up are complete (1.17 passes);
 - alice and bob sign in without MFA, carol with (1.2); bob was set up 130 days ago and never signed in (1.3)
   and holds a key he never used (1.21); ci-deploy's key is 400 days old (1.4);
 - ci-deploy has a managed policy of its own, bob an inline one (1.16); the admins group has a
@@ -23,11 +24,11 @@ from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
 from wizard.sandbox.backend_history import (
     KeyHistory,
     RootMfaHistory,
+    SeedHistory,
     UserHistory,
-    apply_user_history,
-    assign_root_virtual_mfa,
+    apply_history,
 )
-from wizard.sandbox.root_account import RootAccountState, seed_root_account
+from wizard.sandbox.root_account import RootAccountState
 from wizard.sandbox.seeding import (
     SeedClients,
     cloudtrail_bucket_policy,
@@ -44,6 +45,16 @@ TRAIL_NAME = "management-events"
 WINDOWS_AMI = "ami-0a1b2c3d4e5f60718"  # Windows Server 2022 in the sandbox's AMI list (wizard/data/sandbox_amis.json)
 FULL_ADMIN_POLICY = "AdministratorAccess-Legacy"
 CONSOLE_PASSWORD = "Sandbox-Passw0rd!"  # a fake account's fake password
+ACCOUNT_CONTACT = {
+    "FullName": "Acme Corp Cloud Team",
+    "CompanyName": "Acme Corp",
+    "AddressLine1": "1 Example Way",
+    "City": "Springfield",
+    "StateOrRegion": "OR",
+    "PostalCode": "97477",
+    "CountryCode": "US",
+    "PhoneNumber": "+1-555-0100",
+}
 
 
 class FreshSeeder:
@@ -57,27 +68,26 @@ class FreshSeeder:
         self.root_mfa: RootMfaHistory | None = None
         self.account_created = days_ago(now, ACCOUNT_AGE_DAYS)
 
-    def seed(self) -> None:
+    def seed(self) -> SeedHistory:
         tasks = [self.identity, self.trail, *(lambda r=r: self.region(r) for r in self.layout.regions)]
         run_concurrently(tasks)
-        apply_user_history(self.account_id, self.users, self.keys)
-        if self.root_mfa:
-            assign_root_virtual_mfa(self.account_id, self.root_mfa)
-        seed_root_account(
-            self.account_id,
-            RootAccountState(
-                mfa_enabled=True,
-                access_key_active=True,
-                password_last_used=days_ago(self.now, 3),
-                access_key_last_used=days_ago(self.now, 45),
-                created=self.account_created,
-            ),
+        root = RootAccountState(
+            mfa_enabled=True,
+            access_key_active=True,
+            password_last_used=days_ago(self.now, 3),
+            access_key_last_used=days_ago(self.now, 45),
+            created=self.account_created,
         )
+        history = SeedHistory(self.now, root, tuple(self.users), tuple(self.keys), self.root_mfa)
+        apply_history(self.account_id, history)
+        return history
 
     # -- IAM and the account ---------------------------------------------------------------------------
     def identity(self) -> None:
         iam = self.clients("iam", self.layout.home)
         iam.create_account_alias(AccountAlias=ACCOUNT_ALIAS)
+        # What AWS asked for when the account was opened (1.17 passes: the details are complete).
+        self.clients("account", self.layout.home).put_contact_information(ContactInformation=ACCOUNT_CONTACT)
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="root-account-mfa-device")["VirtualMFADevice"][
             "SerialNumber"
         ]
@@ -209,5 +219,5 @@ class FreshSeeder:
         )
 
 
-def seed_fresh(clients: SeedClients, layout: RegionLayout, now: datetime) -> None:
-    FreshSeeder(clients, layout, now).seed()
+def seed_fresh(clients: SeedClients, layout: RegionLayout, now: datetime) -> SeedHistory:
+    return FreshSeeder(clients, layout, now).seed()

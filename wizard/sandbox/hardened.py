@@ -12,8 +12,9 @@
 - flow logs on every VPC; every default security group without rules; nothing open to the world but HTTPS;
   a running instance with an instance profile; no peering routes.
 
-Not visible to any API, so not seeded: security questions (1.15, MANUAL) and contact details (1.17: moto has
-no GetContactInformation, so the audit reports ERROR there).
+- complete contact details (1.17; moto lacks the account contact API, so the sandbox adds it: contact_api).
+
+Not visible to any API, so not seeded: security questions (1.15, MANUAL).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from wizard.aws.policy_documents import policy_json, service_trust
 from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
 from wizard.monitoring.coverage import CIS_METRIC_NAMES as METRIC_NAMES
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
-from wizard.sandbox.backend_history import KeyHistory, UserHistory, apply_user_history
-from wizard.sandbox.root_account import RootAccountState, seed_root_account
+from wizard.sandbox.backend_history import KeyHistory, SeedHistory, UserHistory, apply_history
+from wizard.sandbox.fresh import ACCOUNT_CONTACT
+from wizard.sandbox.root_account import RootAccountState
 from wizard.sandbox.seeding import (
     SeedClients,
     account_trust,
@@ -71,20 +73,19 @@ class HardenedSeeder:
         self.users: list[UserHistory] = []
         self.keys: list[KeyHistory] = []
 
-    def seed(self) -> None:
+    def seed(self) -> SeedHistory:
         self._shared_destinations()
         tasks = [self.identity, self.trail, *(lambda r=r: self.region(r) for r in self.layout.regions)]
         run_concurrently(tasks)
-        apply_user_history(self.account_id, self.users, self.keys)
-        seed_root_account(
-            self.account_id,
-            RootAccountState(
-                mfa_enabled=True,
-                access_key_active=False,
-                password_last_used=days_ago(self.now, 200),
-                created=days_ago(self.now, ACCOUNT_AGE_DAYS),
-            ),
+        root = RootAccountState(
+            mfa_enabled=True,
+            access_key_active=False,
+            password_last_used=days_ago(self.now, 200),
+            created=days_ago(self.now, ACCOUNT_AGE_DAYS),
         )
+        history = SeedHistory(self.now, root, tuple(self.users), tuple(self.keys))
+        apply_history(self.account_id, history)
+        return history
 
     def _shared_destinations(self) -> None:
         """What every region's tasks write to: the central Config and flow-log buckets, Config's role."""
@@ -100,6 +101,7 @@ class HardenedSeeder:
         iam = self.clients("iam", home)
         iam.create_account_alias(AccountAlias=ACCOUNT_ALIAS)
         iam.update_account_password_policy(**CIS_PASSWORD_POLICY)
+        self.clients("account", home).put_contact_information(ContactInformation=ACCOUNT_CONTACT)
         self.clients("account", home).put_alternate_contact(
             AlternateContactType="SECURITY",
             Name="Acme Security Team",
@@ -347,5 +349,5 @@ def _cloudtrail_key_policy(account_id: str) -> str:
     )
 
 
-def seed_hardened(clients: SeedClients, layout: RegionLayout, now: datetime) -> None:
-    HardenedSeeder(clients, layout, now).seed()
+def seed_hardened(clients: SeedClients, layout: RegionLayout, now: datetime) -> SeedHistory:
+    return HardenedSeeder(clients, layout, now).seed()

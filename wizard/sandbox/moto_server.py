@@ -16,9 +16,12 @@ from werkzeug.serving import make_server
 
 
 class BoundMotoServer(ThreadedMotoServer):
-    def __init__(self, ip_address: str, port: int) -> None:
+    def __init__(self, ip_address: str, port: int, bound: socket.socket | None = None) -> None:
+        # OSError here when the port is taken. `bound`: a listening socket made by someone else (the demo's
+        # parent process, which knows the address before this server exists).
+        self._socket = bound or socket.create_server((ip_address, port))
+        ip_address, port = self._socket.getsockname()[:2]
         super().__init__(ip_address=ip_address, port=port, verbose=False)
-        self._socket = socket.create_server((ip_address, port))  # OSError here when the port is taken
 
     def _server_entry(self) -> None:
         # ThreadedMotoServer._server_entry, serving the socket bound above.

@@ -58,15 +58,24 @@ def root_report_row(account_id: str, state: RootAccountState, partition: str = "
 
 def seed_root_account(account_id: str, state: RootAccountState, partition: str = "aws") -> None:
     """Set root's MFA/key flags in the account summary and add root's row to the credential report."""
-    from moto.iam.models import IAMBackend, iam_backends
+    from moto.iam.models import iam_backends
 
     backend: Any = iam_backends[account_id][partition]
     backend.account_summary._account_mfa_enabled = int(state.mfa_enabled)
     backend.account_summary._account_access_keys_present = int(state.access_key_active)
-    row = root_report_row(account_id, state, partition)
+    backend.get_credential_report = ReportWithRoot(backend, root_report_row(account_id, state, partition))
 
-    def report_with_root() -> str:
-        header, _, users = IAMBackend.get_credential_report(backend).partition("\n")
-        return f"{header}\n{row}\n{users}"
 
-    backend.get_credential_report = report_with_root
+class ReportWithRoot:
+    """moto's credential report with root's row after the header (a class, not a closure: a snapshot of the
+    backend pickles it)."""
+
+    def __init__(self, backend: Any, row: str) -> None:
+        self.backend = backend
+        self.row = row
+
+    def __call__(self) -> str:
+        from moto.iam.models import IAMBackend
+
+        header, _, users = IAMBackend.get_credential_report(self.backend).partition("\n")
+        return f"{header}\n{self.row}\n{users}"

@@ -10,6 +10,7 @@ The server shares this process with whoever started it (the TUI's demo, a test, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -32,6 +33,8 @@ from wizard.sandbox.account import (
 
 if TYPE_CHECKING:
     import boto3
+
+    from wizard.sandbox.backend_history import SeedHistory
 
 HOST = "127.0.0.1"
 AMIS_FILE = Path(__file__).resolve().parent.parent / "data" / "sandbox_amis.json"
@@ -93,8 +96,10 @@ class Sandbox:
     layout: RegionLayout
     seed_seconds: float = 0.0
     seed_requests: int = 0
+    restored_from: Path | None = None  # the snapshot it was restored from (not seeded)
     _server: Any = field(default=None, repr=False)
     _settings: ProcessSettings | None = field(default=None, repr=False)
+    _extra: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def regions(self) -> list[str]:
@@ -129,11 +134,22 @@ class Sandbox:
             aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self.home_region
         )
 
+    def serve_also(self, bound: Any) -> None:
+        """Serve the same account on another listening socket too (the demo's, once the account is ready)."""
+        from wizard.sandbox.moto_server import BoundMotoServer
+
+        extra = BoundMotoServer(HOST, 0, bound)
+        extra.start()
+        self._extra.append(extra)
+
     def stop(self) -> None:
         """Stop serving and put the process's moto settings back. Stopping twice is harmless."""
         global _running
         server, self._server = self._server, None
         try:
+            for extra in self._extra:
+                extra.stop()
+            self._extra.clear()
             if server is not None:
                 server.stop()
         finally:
@@ -166,8 +182,9 @@ def _reset_moto(endpoint_url: str) -> None:
         reply.read()
 
 
-def _seed(state: SandboxState, endpoint_url: str, layout: RegionLayout) -> int:
-    """Seed the account through the API (and moto's objects where the API cannot); returns the requests made."""
+def _seed(state: SandboxState, endpoint_url: str, layout: RegionLayout) -> tuple[int, SeedHistory]:
+    """Seed the account through the API (and moto's objects where the API cannot): the requests made, and
+    what was written on moto's objects."""
     from wizard.sandbox.seeding import SeedClients
 
     clients = SeedClients(endpoint_url)
@@ -175,12 +192,30 @@ def _seed(state: SandboxState, endpoint_url: str, layout: RegionLayout) -> int:
     if state == "fresh":
         from wizard.sandbox.fresh import seed_fresh
 
-        seed_fresh(clients, layout, now)
+        history = seed_fresh(clients, layout, now)
     else:
         from wizard.sandbox.hardened import seed_hardened
 
-        seed_hardened(clients, layout, now)
-    return clients.requests
+        history = seed_hardened(clients, layout, now)
+    return clients.requests, history
+
+
+def _seed_or_restore(sandbox: Sandbox, snapshots: Path | None) -> None:
+    """Restore the account from a snapshot in `snapshots` if one fits, else seed it (and keep a snapshot there)."""
+    from wizard.sandbox import snapshot
+
+    started = time.perf_counter()
+    _reset_moto(sandbox.endpoint_url)
+    path = snapshot.cache_path(sandbox.state, sandbox.layout, sandbox.account_id, snapshots) if snapshots else None
+    if path is not None and snapshot.load_cached(path) is not None:
+        sandbox.restored_from = path
+    else:
+        sandbox.seed_requests, history = _seed(sandbox.state, sandbox.endpoint_url, sandbox.layout)
+        if path is not None:
+            snapshot.touch_regional_backends(sandbox.account_id, sandbox.layout.regions)
+            with contextlib.suppress(OSError):  # a full disk or a read-only cache: the next start seeds again
+                snapshot.save(path, snapshot.capture(sandbox.account_id, history))
+    sandbox.seed_seconds = time.perf_counter() - started
 
 
 def start_sandbox(
@@ -189,12 +224,14 @@ def start_sandbox(
     regions: list[str] | None = None,
     *,
     on_listening: Callable[[str], None] | None = None,
+    snapshots: Path | None = None,
 ) -> Sandbox:
     """Serve a seeded sandbox account on 127.0.0.1:`port` (0 = a free port) until `stop()`.
 
     `regions` defaults to the 17 regions a new account has enabled. `on_listening(endpoint_url)` is called
-    once the port is bound, before the seconds of seeding. Raises SandboxError for a bad state, region or
-    port (out of range, or in use).
+    once the port is bound, before the seconds of seeding. `snapshots`: a folder of snapshots of seeded
+    accounts (`snapshot`) to restore from, and to keep one in after seeding. Raises SandboxError for a bad
+    state, region or port (out of range, or in use).
     """
     if state not in SANDBOX_STATES:
         raise SandboxError(f"Unknown sandbox state {state!r}: choose {' or '.join(SANDBOX_STATES)}.")
@@ -206,16 +243,24 @@ def start_sandbox(
                 f"A sandbox already runs in this process at {_running.endpoint_url}: stop it first "
                 "(moto keeps one set of accounts per process)."
             )
-        return _start(state, port, layout, on_listening)
+        return _start(state, port, layout, on_listening, snapshots)
 
 
-def _start(state: SandboxState, port: int, layout: RegionLayout, on_listening: Callable[[str], None] | None) -> Sandbox:
+def _start(
+    state: SandboxState,
+    port: int,
+    layout: RegionLayout,
+    on_listening: Callable[[str], None] | None,
+    snapshots: Path | None,
+) -> Sandbox:
     global _running
     settings = ProcessSettings()
     settings.apply()
     try:
+        from wizard.sandbox.contact_api import install
         from wizard.sandbox.moto_server import BoundMotoServer
 
+        install()
         try:
             server = BoundMotoServer(HOST, port)
         except OSError as error:
@@ -232,10 +277,7 @@ def _start(state: SandboxState, port: int, layout: RegionLayout, on_listening: C
     try:
         if on_listening is not None:
             on_listening(sandbox.endpoint_url)
-        started = time.perf_counter()
-        _reset_moto(sandbox.endpoint_url)
-        sandbox.seed_requests = _seed(state, sandbox.endpoint_url, layout)
-        sandbox.seed_seconds = time.perf_counter() - started
+        _seed_or_restore(sandbox, snapshots)
     except BaseException:
         sandbox.stop()
         raise

@@ -1,0 +1,269 @@
+"""The wizard at 80x24: a snapshot of every screen (and the overview at 120x40), and the keyboard alone
+walking a checklist to its last step and recording a waiver.
+
+Each test gets its own sandbox account (two regions), restored from a snapshot made once per test session,
+and its own audit log. What changes from run to run (dates, times, temporary paths) is set or masked
+before a snapshot is taken, so the pictures compare byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+from textual.widgets import DataTable, Input, Static
+
+from screens.app import WizardApp
+from screens.checklist import ChecklistScreen
+from screens.confirm import ConfirmScreen
+from screens.control import ControlScreen
+from screens.overview import OverviewScreen
+from screens.waiver import WaiverScreen
+from wizard.sandbox import start_sandbox
+
+SMALL = (80, 24)
+LARGE = (120, 40)
+REGIONS = ["us-east-1", "eu-west-1"]
+
+
+class DictKeyring(KeyringBackend):
+    """The audit log's key in memory, set through keyring's public API."""
+
+    priority = 0  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.passwords.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(DictKeyring())
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sandbox-snapshots")
+
+
+@pytest.fixture
+def sandbox(snapshots: Path) -> Iterator[Any]:
+    with start_sandbox("fresh", regions=REGIONS, snapshots=snapshots) as running:
+        yield running
+
+
+def demo(sandbox: Any, tmp_path: Path) -> WizardApp:
+    return WizardApp(sandbox_starter=lambda: sandbox, log_path=tmp_path / "audit.jsonl", start_with_sandbox=True)
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(100):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
+
+
+async def until_overview(pilot: Any) -> None:
+    for _ in range(400):
+        await settle(pilot)
+        if isinstance(pilot.app.screen, OverviewScreen) and pilot.app.session and len(pilot.app.session.current) == 49:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never reached the overview: {pilot.app.screen}")
+
+
+async def open_control(pilot: Any, control_id: str, tab: str | None = None) -> ControlScreen:
+    await until_overview(pilot)
+    table = pilot.app.screen.query_one("#controls", DataTable)
+    table.move_cursor(row=table.get_row_index(control_id))
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ControlScreen)
+    if tab:
+        screen.query_one("#control-tabs").active = tab
+        await settle(pilot)
+    return screen
+
+
+def mask(widget: Static, pattern: str, replacement: str) -> None:
+    widget.update(re.sub(pattern, replacement, str(widget.render())))
+
+
+# -- snapshots at 80x24 --------------------------------------------------------------------------------------
+def test_overview(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=until_overview)
+
+
+def test_overview_large(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=LARGE, run_before=until_overview)
+
+
+@pytest.mark.parametrize("tab", ["tab-fix", "tab-evidence", "tab-why"])
+def test_control_tabs(snap_compare: Any, sandbox: Any, tmp_path: Path, tab: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_control(pilot, "1.5", tab)
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_checklist(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_control(pilot, "1.14")
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("d", "d")
+        await settle(pilot)
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_confirm_with_many_calls(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_control(pilot, "2.5")
+        await pilot.press("a")
+        await settle(pilot)
+        confirm = pilot.app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert sum(len(p.steps) for p in confirm.plans) >= 9
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_waiver(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_control(pilot, "4.4")
+        await pilot.press("k")
+        await settle(pilot)
+        pilot.app.screen.query_one("#expiry", Input).value = "2027-01-31"
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_apply_progress(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_control(pilot, "1.5")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_log(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await open_control(pilot, "4.4")
+        await pilot.press("k")
+        await settle(pilot)
+        for text in ("reviewed", "netops"):
+            await pilot.press(*text, "enter")
+        await pilot.press("enter", "enter")  # from the expiry field to "Record the waiver", then press it
+        await settle(pilot)
+        await pilot.press("escape")
+        await until_overview(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#log-records", DataTable)
+        for row in range(table.row_count):
+            table.update_cell_at((row, 1), "2026-01-01 00:00:00")
+        mask(pilot.app.screen.query_one("#log-status", Static), re.escape(str(tmp_path)), "/tmp")
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_summary(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await until_overview(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        for widget in pilot.app.screen.query(Static):
+            if str(tmp_path) in str(widget.render()):
+                mask(widget, re.escape(str(tmp_path)), "/tmp")
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_help(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await until_overview(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_fix_all_review(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Any) -> None:
+        await until_overview(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+# -- the keyboard alone, at 80x24 ----------------------------------------------------------------------------
+async def test_keyboard_walks_a_checklist_to_its_last_step_and_records_a_waiver(sandbox: Any, tmp_path: Path) -> None:
+    from wizard.state.waivers import WaiverBook
+
+    app = demo(sandbox, tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await until_overview(pilot)
+        table = app.screen.query_one("#controls", DataTable)
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("home", *["down"] * 13, "enter")  # 1.14, the 14th row
+        await settle(pilot)
+        assert isinstance(app.screen, ControlScreen) and app.screen.control.id == "1.14"
+        await pilot.press("c")
+        await settle(pilot)
+        checklist = app.screen
+        assert isinstance(checklist, ChecklistScreen)
+        steps = checklist.run.checklist.steps
+        body = checklist.query_one("#checklist-body")
+        for number in range(1, len(steps) + 1):
+            current = checklist.query_one(f"#step-{number}")
+            assert "▶" in str(current.render())
+            # the current step is on screen: its first line inside the list's visible part
+            assert current.region.height > 0 and body.region.y <= current.region.y < body.region.bottom
+            await pilot.press("d")
+            await settle(pilot)
+        assert checklist.run.next_step() is None
+        assert all("✔" in str(checklist.query_one(f"#step-{n}").render()) for n in range(1, len(steps) + 1))
+
+        await pilot.press("k")
+        await settle(pilot)
+        waiver = app.screen
+        assert isinstance(waiver, WaiverScreen)
+        save = waiver.query_one("#save")
+        assert save.region.bottom <= SMALL[1]  # the buttons are on screen
+        await pilot.press(*"hardware key ordered", "enter", *"secops", "enter", "enter")
+        assert app.focused is save
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+    waiver_record = WaiverBook.load("123456789012", tmp_path / "audit.jsonl").get("1.14")
+    assert waiver_record is not None and waiver_record.owner == "secops"
