@@ -51,6 +51,23 @@ def aws() -> Iterator[None]:
 
 
 @pytest.fixture
+def stock_moto_account_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto as shipped: no account:GetContactInformation (the sandbox adds it to moto's class, process-wide)."""
+    from moto.account.responses import AccountResponse
+
+    for name in ("get_contact_information", "put_contact_information"):
+        monkeypatch.delattr(AccountResponse, name, raising=False)
+
+
+@pytest.fixture
+def contact_api() -> None:
+    """moto with the sandbox's account contact API (GetContactInformation/PutContactInformation)."""
+    from wizard.sandbox.contact_api import install
+
+    install()
+
+
+@pytest.fixture
 def ctx(aws: None) -> AwsContext:
     return AwsContext(AwsSettings(region=HOME, regions=f"{HOME},{OTHER}"))
 

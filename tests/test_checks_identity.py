@@ -253,11 +253,31 @@ def test_1_16_passes_when_policies_come_from_groups(ctx) -> None:
 
 
 # -- 1.17 / 1.18 contacts -------------------------------------------------------------------------------------
-def test_1_17_reports_an_unsupported_api_as_error_with_its_code(ctx) -> None:
+def test_1_17_reports_an_unsupported_api_as_error_with_its_code(stock_moto_account_api, ctx) -> None:
     finding = audit_one(ctx, "1.17")  # moto does not implement account:GetContactInformation
     assert finding.status is Status.ERROR
     assert finding.error_code
     assert "GetContactInformation" in finding.summary
+
+
+def test_1_17_fails_where_no_contact_information_was_ever_set(contact_api, ctx) -> None:
+    finding = audit_one(ctx, "1.17")  # the contact API answers ResourceNotFoundException
+    assert finding.status is Status.FAIL
+    assert "FullName" in finding.resources[0].reason
+
+
+def test_1_17_passes_with_complete_contact_information(contact_api, ctx) -> None:
+    boto3.client("account", region_name=HOME).put_contact_information(
+        ContactInformation={
+            "FullName": "Ada Admin",
+            "AddressLine1": "1 Main St",
+            "City": "Springfield",
+            "PostalCode": "12345",
+            "CountryCode": "US",
+            "PhoneNumber": "+15550100123",
+        }
+    )
+    assert audit_one(ctx, "1.17").status is Status.PASS
 
 
 def test_1_18_fails_without_security_contact(ctx) -> None:

@@ -98,7 +98,7 @@ def test_security_contact_options_are_validated(changes: dict, message: str) -> 
 
 
 # -- 1.17 --------------------------------------------------------------------------------------------------
-def test_1_17_is_refused_where_the_contact_api_is_unavailable(ctx) -> None:
+def test_1_17_is_refused_where_the_contact_api_is_unavailable(stock_moto_account_api, ctx) -> None:
     assert audit_one(ctx, "1.17").status is Status.ERROR  # moto: account:GetContactInformation not implemented
     options = FixOptions(contact_full_name="Ada Admin", contact_phone="+15550100123")
     plan = contact_information_plan(fresh_context(ctx, options=options))
@@ -108,6 +108,26 @@ def test_1_17_is_refused_where_the_contact_api_is_unavailable(ctx) -> None:
         == CONTACT_API_UNAVAILABLE
         == "the account contact API is not available here: use the 1.17 checklist"
     )
+
+
+def test_1_17_sets_contact_information_never_set_before(contact_api, ctx) -> None:
+    assert audit_one(ctx, "1.17").status is Status.FAIL  # GetContactInformation: ResourceNotFoundException
+    options = FixOptions(
+        contact_full_name="Ada Admin",
+        contact_address_line1="1 Main St",
+        contact_city="Springfield",
+        contact_postal_code="12345",
+        contact_country_code="US",
+        contact_phone="+15550100123",
+    )
+    run = fix(ctx, "1.17", options=options)
+    [plan] = run.selection.plans
+    assert [s.operation for s in plan.steps] == ["PutContactInformation"]
+    assert all(o.ok for o in run.outcomes)
+    stored = boto3.client("account", region_name=HOME).get_contact_information()["ContactInformation"]
+    assert stored == COMPLETE
+    assert audit_one(ctx, "1.17").status is Status.PASS
+    assert_nothing_left(ctx, "1.17")
 
 
 def test_1_17_puts_merged_contact_information_when_the_api_works() -> None:

@@ -87,7 +87,8 @@ def fetch_virtual_mfa_devices(api: ReadApi, region: str) -> list[dict[str, Any]]
 
 
 def fetch_contact_information(api: ReadApi, region: str) -> dict[str, Any]:
-    reply = api.call("account", "GetContactInformation", region) or {}
+    # ResourceNotFoundException: no contact information was ever set (nothing to read, every field missing).
+    reply = api.call("account", "GetContactInformation", region, absent_codes=("ResourceNotFoundException",)) or {}
     return dict(reply.get("ContactInformation", {}))
 
 
