@@ -16,6 +16,9 @@ from wizard.aws.policy_documents import as_list, load_document, service_trust, s
 from wizard.errors import AwsReadError
 from wizard.plans.model import ApiCall
 
+# The tag on what the fixes create (most services' form; KMS spells it TagKey/TagValue), so it can be found.
+CREATED_BY_TAG = {"Key": "created-by", "Value": "cis-wizard"}
+
 
 def bucket_exists(fix: FixContext, name: str) -> bool:
     listing = fix.inventory.fetch("s3", "ListBuckets", fix.home_region)
