@@ -18,7 +18,7 @@ from typing import Any
 from actions.registry import FixContext, PlanDraft, register_fix
 from wizard.audit.findings import Finding
 from wizard.checks import CHECKS, run_check
-from wizard.checks.section_1_identity import KEY_ROTATION_DAYS, UNUSED_CREDENTIAL_DAYS
+from wizard.checks.thresholds import KEY_ROTATION_DAYS, UNUSED_CREDENTIAL_DAYS
 from wizard.collectors.credential_report import CredentialRow, key_slots, whole_second
 from wizard.errors import AwsReadError
 from wizard.plans.model import ApiCall, Risk
