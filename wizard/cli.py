@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
     _add_common(demo, suppress=True)
 
-    from terminal.checklist import add_checklist_arguments
+    from terminal.checklist_command import add_checklist_arguments
 
     checklist = commands.add_parser("checklist", help="a guided checklist in a plain terminal (or --waive a control)")
     _add_common(checklist, suppress=True)
@@ -263,7 +263,7 @@ def start_sandbox_lazily() -> object:
 
 
 def run_checklist_command(args: argparse.Namespace) -> int:
-    from terminal.checklist import run_checklist_command as run
+    from terminal.checklist_command import run_checklist_command as run
 
     return run(args)
 
