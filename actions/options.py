@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from wizard.checks.thresholds import MAX_PASSWORD_AGE_DAYS, MIN_PASSWORD_LENGTH, PASSWORD_REUSE_PREVENTION
 from wizard.errors import UsageError
@@ -118,7 +119,7 @@ OPTION_LABELS = {
 
 def with_answers(options: FixOptions, answers: dict[str, str]) -> FixOptions:
     """The options with these answers (blank ones ignored), validated as flags are: UsageError if bad."""
-    given = {name: value.strip() for name, value in answers.items() if value.strip()}
+    given: dict[str, Any] = {name: value.strip() for name, value in answers.items() if value.strip()}
     if "alarm_endpoint" in given:
         given.setdefault("alarm_protocol", "email")
     return dataclasses.replace(options, **given)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -106,7 +106,7 @@ class FieldsFirst:
     """For a screen with letter keys and text fields: while a field is on screen, the letter keys do nothing,
     so that what is typed (an e-mail address, a name) belongs to the field even when it lost the focus."""
 
-    BINDINGS: list[Any]
+    BINDINGS: ClassVar[list[Any]]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in letter_actions(self.BINDINGS) and field_on_screen(self))  # type: ignore[arg-type]

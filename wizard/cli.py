@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wizard import __version__
 from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_log_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_log_parser(commands: argparse._SubParsersAction[Any]) -> None:
     log = commands.add_parser("log", help="show, verify or export the audit log")
     _add_common(log, suppress=True)
     actions = log.add_subparsers(dest="log_command", parser_class=_Parser, metavar="ACTION", required=True)

@@ -82,7 +82,8 @@ class AwsEmulation:
         return names
 
     def behaviour(self, name: str) -> Behaviour:
-        return getattr(self, self._checked([name])[0])  # type: ignore[no-any-return]
+        behaviour: Behaviour = getattr(self, self._checked([name])[0])
+        return behaviour
 
     @property
     def enabled(self) -> frozenset[str]:

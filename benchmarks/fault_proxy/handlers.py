@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import http.client
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -38,7 +38,7 @@ class ProxyRequest:
     info: RequestInfo
     method: str
     target: str  # path and query, as sent
-    headers: http.client.HTTPMessage
+    headers: Message
     body: bytes
 
     @property

@@ -147,7 +147,8 @@ class FaultProxy:
     # -- handlers --------------------------------------------------------------------------------------
     def add_handler(self, match: Matcher, handle: HandleFunction, name: str | None = None) -> Handler:
         """Put `handle(request, forward)` in the path of matching requests (inside the ones already there)."""
-        handler = Handler(match, handle, name or getattr(handle, "__name__", "handler"), _test=compile_match(match))
+        label = name or str(getattr(handle, "__name__", "handler"))
+        handler = Handler(match, handle, label, _test=compile_match(match))
         with self._lock:
             self._handlers.append(handler)
         return handler

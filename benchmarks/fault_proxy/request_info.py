@@ -3,10 +3,10 @@ and body (for REST protocols, matched against botocore's own service models)."""
 
 from __future__ import annotations
 
-import http.client
 import re
 import threading
 from dataclasses import dataclass
+from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -64,7 +64,7 @@ class RequestRecord:
     handler: str | None = None  # the handler that answered without forwarding
 
 
-def _credential_scope(headers: http.client.HTTPMessage, query: dict[str, list[str]]) -> tuple[str, str]:
+def _credential_scope(headers: Message, query: dict[str, list[str]]) -> tuple[str, str]:
     """(region, signing name) from a SigV4 credential scope: AKID/date/region/service/aws4_request."""
     match = CREDENTIAL_IN_HEADER.search(headers.get("Authorization", ""))
     credential = match.group(1) if match else (query.get("X-Amz-Credential") or [""])[0]
@@ -128,9 +128,7 @@ class _RestOperations:
                 return False
         return len(actual) == len(template)
 
-    def operation(
-        self, method: str, path: str, query: dict[str, list[str]], headers: http.client.HTTPMessage
-    ) -> str | None:
+    def operation(self, method: str, path: str, query: dict[str, list[str]], headers: Message) -> str | None:
         actual = [unquote(s) for s in path.split("/") if s]
         candidates = [
             route
@@ -173,7 +171,11 @@ class _Models:
 _MODELS = _Models()
 
 
-def classify(method: str, target: str, headers: http.client.HTTPMessage, body: bytes) -> RequestInfo:
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
+
+
+def classify(method: str, target: str, headers: Message, body: bytes) -> RequestInfo:
     """Service, operation, region and protocol of one request (see the module docstring)."""
     split = urlsplit(target)
     path = split.path or "/"
@@ -191,10 +193,10 @@ def classify(method: str, target: str, headers: http.client.HTTPMessage, body: b
         operation = path.rstrip("/").rsplit("/", 1)[-1] or UNKNOWN
         return RequestInfo(service, operation, region, "smithy-rpc-v2-cbor", method, path)
 
-    action = (query.get("Action") or [None])[0]
+    action = _first(query.get("Action"))
     if action is None and "x-www-form-urlencoded" in headers.get("Content-Type", ""):
         form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-        action = (form.get("Action") or [None])[0]
+        action = _first(form.get("Action"))
     if action:
         return RequestInfo(service, action, region, "ec2" if service == "ec2" else "query", method, path)
 

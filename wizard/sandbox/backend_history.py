@@ -61,11 +61,12 @@ def apply_user_history(account_id: str, users: list[UserHistory], keys: list[Key
         user.create_date = _naive_utc(history.created)
         if history.password_last_used:
             user.password_last_used = _naive_utc(history.password_last_used)
-    for history in keys:
-        key = backend.get_user(history.user).get_access_key_by_id(history.key_id)
-        key.create_date = _naive_utc(history.created)
-        if history.last_used:
-            key.last_used = AccessKeyLastUsed(_naive_utc(history.last_used), history.service, history.region)
+    for key_history in keys:
+        key = backend.get_user(key_history.user).get_access_key_by_id(key_history.key_id)
+        key.create_date = _naive_utc(key_history.created)
+        if key_history.last_used:
+            last_used = _naive_utc(key_history.last_used)
+            key.last_used = AccessKeyLastUsed(last_used, key_history.service, key_history.region)
 
 
 def assign_root_virtual_mfa(account_id: str, history: RootMfaHistory) -> None:

@@ -164,8 +164,8 @@ def cloudtrail_plan(fix: FixContext) -> PlanDraft:
     target = main_trail(fix)
     if target.existing is not None:
         steps, undo = _make_compliant(target)
-        notes = (f"Reuses the existing trail {target.name} instead of creating another.",) if steps else ()
-        return PlanDraft(steps, undo=undo, notes=notes)
+        reused = (f"Reuses the existing trail {target.name} instead of creating another.",) if steps else ()
+        return PlanDraft(steps, undo=undo, notes=reused)
     delete = ApiCall(
         "delete-trail",
         "cloudtrail",
