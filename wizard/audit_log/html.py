@@ -6,7 +6,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from wizard.audit_log.export import (
+from wizard.audit_log.records import Record
+from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence
+from wizard.audit_log.report_wording import (
     call_cli,
     call_params,
     call_status,
@@ -20,8 +22,6 @@ from wizard.audit_log.export import (
     verdict,
     when,
 )
-from wizard.audit_log.records import Record
-from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence
 from wizard.inert_text import inert
 
 _CSS = """
