@@ -4,32 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import Static
 
-from wizard.audit.findings import Status
 from wizard.inert_text import inert, inert_text
+from wizard.styles import status_badge
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
 
-STATUS_STYLES = {
-    Status.PASS: "bold green",
-    Status.FAIL: "bold red",
-    Status.MANUAL: "bold yellow",
-    Status.ERROR: "bold magenta",
-    Status.NOT_APPLICABLE: "dim",
-}
-STATUS_LABELS = {Status.NOT_APPLICABLE: "N/A"}
-
-
-def status_text(status: Status | None) -> Text:
-    if status is None:
-        return Text("…", style="dim")
-    return Text(STATUS_LABELS.get(status, status.value), style=STATUS_STYLES[status])
+status_text = status_badge  # the screens' name for it (the styles are the core's, shared with the terminal)
 
 
 def wizard_app(widget: Widget) -> WizardApp:

@@ -61,11 +61,11 @@ class ChecklistPrinter:
     def finding(self, finding: Finding) -> None:
         from rich.text import Text
 
-        from wizard.audit.reports import status_text
         from wizard.state.progress import PASSING
+        from wizard.styles import status_badge
 
         self.console.print(
-            Text.assemble(f"{finding.control_id}: ", status_text(finding.status), " ", inert_text(finding.summary))
+            Text.assemble(f"{finding.control_id}: ", status_badge(finding.status), " ", inert_text(finding.summary))
         )
         shown = [r for r in finding.resources if r.status not in PASSING]
         for resource in shown[:SHOWN_RESOURCES]:

@@ -12,7 +12,7 @@ from actions.fixes.aws_resources import (
     role_exists,
 )
 from actions.registry import FixContext, PlanDraft, register_fix
-from wizard.aws.policy_documents import policy_json
+from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.plans.model import ApiCall, in_lanes
 
 CONFIG_ROLE = "AWSServiceRoleForConfig"
@@ -32,35 +32,14 @@ def config_bucket(fix: FixContext) -> str:
 
 def config_bucket_policy(fix: FixContext, bucket: str) -> str:
     source = {"StringEquals": {"aws:SourceAccount": fix.account_id}}
-    bucket_arn = f"arn:{fix.partition}:s3:::{bucket}"
-    service = {"Service": "config.amazonaws.com"}
+    bucket_arn, service = f"arn:{fix.partition}:s3:::{bucket}", "config.amazonaws.com"
+    delivered = {"StringEquals": {"aws:SourceAccount": fix.account_id, "s3:x-amz-acl": "bucket-owner-full-control"}}
     return policy_json(
-        {
-            "Sid": "ConfigAclCheck",
-            "Effect": "Allow",
-            "Principal": service,
-            "Action": "s3:GetBucketAcl",
-            "Resource": bucket_arn,
-            "Condition": source,
-        },
-        {
-            "Sid": "ConfigListCheck",
-            "Effect": "Allow",
-            "Principal": service,
-            "Action": "s3:ListBucket",
-            "Resource": bucket_arn,
-            "Condition": source,
-        },
-        {
-            "Sid": "ConfigDelivery",
-            "Effect": "Allow",
-            "Principal": service,
-            "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/AWSLogs/{fix.account_id}/Config/*",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": fix.account_id, "s3:x-amz-acl": "bucket-owner-full-control"}
-            },
-        },
+        service_grant("ConfigAclCheck", service, "s3:GetBucketAcl", bucket_arn, source),
+        service_grant("ConfigListCheck", service, "s3:ListBucket", bucket_arn, source),
+        service_grant(
+            "ConfigDelivery", service, "s3:PutObject", f"{bucket_arn}/AWSLogs/{fix.account_id}/Config/*", delivered
+        ),
     )
 
 

@@ -10,12 +10,12 @@ from actions.fixes.aws_resources import (
     bucket_exists,
     our_bucket_name,
     private_bucket_steps,
+    read_each_region,
     renamed_note,
 )
 from actions.registry import FixContext, PlanDraft, register_fix
-from wizard.aws.policy_documents import policy_json
+from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.collectors.regional import KmsKey
-from wizard.errors import AwsReadError
 from wizard.plans.model import ApiCall, Risk, in_lanes
 
 FLOW_LOG_TRAFFIC = "REJECT"  # the CIS minimum; ALL logs accepted traffic too (more data, more cost)
@@ -53,14 +53,9 @@ def kms_rotation_plan(fix: FixContext) -> PlanDraft:
     steps: list[ApiCall] = []
     undo: list[ApiCall] = []
     affected: list[str] = []
-    unreadable: list[str] = []
     seen: set[tuple[str, str]] = set()
-    for region in fix.inventory.regions:
-        try:
-            keys = fix.inventory.kms_keys(region)
-        except AwsReadError as error:
-            unreadable.append(f"{region}: {error.reason}")
-            continue
+    keys_by_region, unreadable = read_each_region(fix, fix.inventory.kms_keys)
+    for region, keys in keys_by_region:
         for key in keys:
             if key.rotation_enabled is not False:  # True: done; None: not a key CIS 2.8 is about
                 continue
@@ -118,26 +113,17 @@ def flow_log_bucket_policy(fix: FixContext, bucket: str) -> str:
         "StringEquals": {"aws:SourceAccount": fix.account_id},
         "ArnLike": {"aws:SourceArn": f"arn:{fix.partition}:logs:*:{fix.account_id}:*"},
     }
+    written = {**source, "StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"}}
+    bucket_arn = f"arn:{fix.partition}:s3:::{bucket}"
     return policy_json(
-        {
-            "Sid": "AWSLogDeliveryWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": FLOW_LOG_DELIVERY},
-            "Action": "s3:PutObject",
-            "Resource": f"arn:{fix.partition}:s3:::{bucket}/AWSLogs/{fix.account_id}/*",
-            "Condition": {
-                **source,
-                "StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"},
-            },
-        },
-        {
-            "Sid": "AWSLogDeliveryAclCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": FLOW_LOG_DELIVERY},
-            "Action": "s3:GetBucketAcl",
-            "Resource": f"arn:{fix.partition}:s3:::{bucket}",
-            "Condition": source,
-        },
+        service_grant(
+            "AWSLogDeliveryWrite",
+            FLOW_LOG_DELIVERY,
+            "s3:PutObject",
+            f"{bucket_arn}/AWSLogs/{fix.account_id}/*",
+            written,
+        ),
+        service_grant("AWSLogDeliveryAclCheck", FLOW_LOG_DELIVERY, "s3:GetBucketAcl", bucket_arn, source),
     )
 
 
@@ -149,17 +135,10 @@ def vpcs_without_flow_logs(vpcs: list[dict[str, Any]], flow_logs: list[dict[str,
 
 def vpcs_lacking_flow_logs(fix: FixContext) -> tuple[dict[str, list[str]], list[str]]:
     """Region -> the VPCs there with no active flow log; and the regions that could not be read."""
-    missing: dict[str, list[str]] = {}
-    unreadable: list[str] = []
-    for region in fix.inventory.regions:
-        try:
-            lacking = vpcs_without_flow_logs(fix.inventory.vpcs(region), fix.inventory.flow_logs(region))
-        except AwsReadError as error:
-            unreadable.append(f"{region}: {error.reason}")
-            continue
-        if lacking:
-            missing[region] = lacking
-    return missing, unreadable
+    lacking, unreadable = read_each_region(
+        fix, lambda region: vpcs_without_flow_logs(fix.inventory.vpcs(region), fix.inventory.flow_logs(region))
+    )
+    return {region: vpc_ids for region, vpc_ids in lacking if vpc_ids}, unreadable
 
 
 def _create_flow_logs(region: str, vpc_ids: list[str], bucket: str, destination: str) -> ApiCall:

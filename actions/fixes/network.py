@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from actions.fixes.aws_resources import read_each_region
 from actions.registry import FixContext, PlanDraft, register_fix
 from wizard.checks.section_4_networking import WORLD_IPV4, WORLD_IPV6, offending_permissions
 from wizard.errors import AwsReadError
@@ -175,13 +176,8 @@ def _ingress_parts(group: dict[str, Any], account_id: str) -> Iterable[tuple[fro
 def revokes_for(fix: FixContext, owners: frozenset[str]) -> tuple[list[GroupRevoke], list[str]]:
     """The groups (and rule parts) plan `owners` removes, and the regions whose groups could not be read."""
     revokes: list[GroupRevoke] = []
-    unreadable: list[str] = []
-    for region in fix.inventory.regions:
-        try:
-            groups = fix.inventory.security_groups(region)
-        except AwsReadError as error:
-            unreadable.append(f"{region}: {error.reason}")
-            continue
+    groups_by_region, unreadable = read_each_region(fix, fix.inventory.security_groups)
+    for region, groups in groups_by_region:
         for group in groups:
             revoke = GroupRevoke(region, group)
             revoke.ingress = [part for who, part in _ingress_parts(group, fix.account_id) if who == owners]

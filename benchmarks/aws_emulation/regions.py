@@ -14,30 +14,11 @@ from benchmarks.aws_emulation.wire import (
     xml_text,
 )
 from benchmarks.fault_proxy import Forward, ProxyRequest, ProxyResponse
+from wizard.sandbox.account import DEFAULT_REGIONS
 
-# Regions introduced before 20 March 2019 are enabled for every account; later ones need opting in.
-# https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html
-DEFAULT_ENABLED_REGIONS: frozenset[str] = frozenset(
-    {
-        "us-east-1",
-        "us-east-2",
-        "us-west-1",
-        "us-west-2",
-        "ap-south-1",
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-northeast-3",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ca-central-1",
-        "eu-central-1",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "eu-north-1",
-        "sa-east-1",
-    }
-)
+# Regions introduced before 20 March 2019 are enabled for every account; later ones need opting in (the
+# sandbox's regions). https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html
+DEFAULT_ENABLED_REGIONS: frozenset[str] = frozenset(DEFAULT_REGIONS)
 OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso")
 
 

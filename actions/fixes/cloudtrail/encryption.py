@@ -11,7 +11,7 @@ import json
 from actions.fixes.policy_merge import merged_policy, statements_of
 from actions.fixes.trail_target import TRAIL_READS, TrailTarget, all_trails
 from actions.registry import FixContext, PlanDraft, register_fix
-from wizard.aws.policy_documents import policy_json
+from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.collectors.regional import KmsKey
 from wizard.plans.model import ApiCall, Ref
 
@@ -27,21 +27,14 @@ def cloudtrail_key_policy(fix: FixContext) -> str:
             "Action": "kms:*",
             "Resource": "*",
         },
-        {
-            "Sid": "CloudTrailEncrypts",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:GenerateDataKey*",
-            "Resource": "*",
-            "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trails}},
-        },
-        {
-            "Sid": "CloudTrailDescribes",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:DescribeKey",
-            "Resource": "*",
-        },
+        service_grant(
+            "CloudTrailEncrypts",
+            "cloudtrail.amazonaws.com",
+            "kms:GenerateDataKey*",
+            "*",
+            {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trails}},
+        ),
+        service_grant("CloudTrailDescribes", "cloudtrail.amazonaws.com", "kms:DescribeKey", "*"),
         {
             "Sid": "AccountDecryptsLogs",
             "Effect": "Allow",

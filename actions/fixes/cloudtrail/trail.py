@@ -7,7 +7,7 @@ from typing import Any
 from actions.fixes.aws_resources import PRIVATE_BUCKET_PERMISSIONS, private_bucket_steps, renamed_note
 from actions.fixes.trail_target import TRAIL_READS, TrailTarget, main_trail, wanted_trail_bucket
 from actions.registry import FixContext, PlanDraft, register_fix
-from wizard.aws.policy_documents import policy_json
+from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.collectors.logging_reads import Trail
 from wizard.plans.model import ApiCall
 
@@ -21,23 +21,16 @@ Change = tuple[list[ApiCall], list[ApiCall]]  # (steps, the undo that puts thing
 
 def cloudtrail_bucket_policy(fix: FixContext, bucket: str, trail_arn: str) -> str:
     source = {"aws:SourceArn": trail_arn}
+    bucket_arn, service = f"arn:{fix.partition}:s3:::{bucket}", "cloudtrail.amazonaws.com"
     return policy_json(
-        {
-            "Sid": "AWSCloudTrailAclCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:GetBucketAcl",
-            "Resource": f"arn:{fix.partition}:s3:::{bucket}",
-            "Condition": {"StringEquals": source},
-        },
-        {
-            "Sid": "AWSCloudTrailWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"arn:{fix.partition}:s3:::{bucket}/AWSLogs/{fix.account_id}/*",
-            "Condition": {"StringEquals": {**source, "s3:x-amz-acl": "bucket-owner-full-control"}},
-        },
+        service_grant("AWSCloudTrailAclCheck", service, "s3:GetBucketAcl", bucket_arn, {"StringEquals": source}),
+        service_grant(
+            "AWSCloudTrailWrite",
+            service,
+            "s3:PutObject",
+            f"{bucket_arn}/AWSLogs/{fix.account_id}/*",
+            {"StringEquals": {**source, "s3:x-amz-acl": "bucket-owner-full-control"}},
+        ),
     )
 
 

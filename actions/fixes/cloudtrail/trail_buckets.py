@@ -11,7 +11,7 @@ from actions.fixes.aws_resources import (
 )
 from actions.fixes.trail_target import TRAIL_READS, TrailTarget, all_trails, main_trail
 from actions.registry import FixContext, PlanDraft, register_fix
-from wizard.aws.policy_documents import policy_json
+from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.checks.section_2_logging import bucket_public_exposure
 from wizard.collectors.logging_reads import BucketFacts
 from wizard.plans.model import ApiCall, Risk
@@ -87,14 +87,13 @@ def access_log_bucket(fix: FixContext, region: str) -> str:
 
 def access_log_bucket_policy(fix: FixContext, target_bucket: str) -> str:
     return policy_json(
-        {
-            "Sid": "S3ServerAccessLogsPolicy",
-            "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"arn:{fix.partition}:s3:::{target_bucket}/*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": fix.account_id}},
-        }
+        service_grant(
+            "S3ServerAccessLogsPolicy",
+            "logging.s3.amazonaws.com",
+            "s3:PutObject",
+            f"arn:{fix.partition}:s3:::{target_bucket}/*",
+            {"StringEquals": {"aws:SourceAccount": fix.account_id}},
+        )
     )
 
 
