@@ -231,6 +231,23 @@ def credential_plan(fix: FixContext, control_id: str, due: KeyDue, notes: tuple[
     return PlanDraft(changes.steps, undo=changes.undo, notes=all_notes, affected=changes.affected, refused=refused)
 
 
+# What each plan adds to its notes when it deactivates something.
+UNUSED_CREDENTIAL_NOTES = (
+    "Deactivated keys are kept: reactivate one (the undo) if something turns out to need it, or delete it "
+    "once nothing has complained for a while.",
+)
+OLD_KEY_NOTES = (
+    "Rotate rather than just switch off a key that is in use: create a new key for the user "
+    "(`aws iam create-access-key`), switch every program to it, check it works, then deactivate the old "
+    "key (this plan) and delete it once nothing breaks.",
+    "The wizard does not create access keys: a new secret should go straight to the person or program that "
+    "uses it, not through this tool, its screen or its log.",
+)
+SETUP_KEY_NOTES = (
+    "These keys were made along with a console user and never used. Create a key only when a program "
+    "needs one; console users sign in with their password and MFA.",
+)
+
 KEY_PERMISSIONS = (
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
@@ -247,15 +264,7 @@ KEY_PERMISSIONS = (
     permissions=(*KEY_PERMISSIONS, "iam:GetLoginProfile", "iam:DeleteLoginProfile"),
 )
 def unused_credentials_plan(fix: FixContext) -> PlanDraft:
-    return credential_plan(
-        fix,
-        "1.3",
-        unused_key_due,
-        (
-            "Deactivated keys are kept: reactivate one (the undo) if something turns out to need it, or delete it "
-            "once nothing has complained for a while.",
-        ),
-    )
+    return credential_plan(fix, "1.3", unused_key_due, UNUSED_CREDENTIAL_NOTES)
 
 
 @register_fix(
@@ -266,18 +275,7 @@ def unused_credentials_plan(fix: FixContext) -> PlanDraft:
     permissions=KEY_PERMISSIONS,
 )
 def old_access_keys_plan(fix: FixContext) -> PlanDraft:
-    return credential_plan(
-        fix,
-        "1.4",
-        old_key_due,
-        (
-            "Rotate rather than just switch off a key that is in use: create a new key for the user "
-            "(`aws iam create-access-key`), switch every program to it, check it works, then deactivate the old "
-            "key (this plan) and delete it once nothing breaks.",
-            "The wizard does not create access keys: a new secret should go straight to the person or program that "
-            "uses it, not through this tool, its screen or its log.",
-        ),
-    )
+    return credential_plan(fix, "1.4", old_key_due, OLD_KEY_NOTES)
 
 
 @register_fix(
@@ -288,12 +286,4 @@ def old_access_keys_plan(fix: FixContext) -> PlanDraft:
     permissions=KEY_PERMISSIONS,
 )
 def setup_access_keys_plan(fix: FixContext) -> PlanDraft:
-    return credential_plan(
-        fix,
-        "1.21",
-        never_used_key_due,
-        (
-            "These keys were made along with a console user and never used. Create a key only when a program "
-            "needs one; console users sign in with their password and MFA.",
-        ),
-    )
+    return credential_plan(fix, "1.21", never_used_key_due, SETUP_KEY_NOTES)

@@ -12,6 +12,7 @@ from typing import Any, Final
 from wizard.audit.findings import Finding, Status
 from wizard.audit_log.records import Record
 from wizard.errors import UsageError
+from wizard.state.entered_text import entered_text
 from wizard.state.files import StateFileError
 
 WHAT: Final = "waiver file"
@@ -61,12 +62,7 @@ def parse_expiry(text: str, today: dt.date) -> dt.date:
 
 
 def clean_text(value: str, what: str, limit: int) -> str:
-    text = " ".join((value or "").split())
-    if not text:
-        raise WaiverError(f"a waiver needs {what}.")
-    if len(text) > limit:
-        raise WaiverError(f"{what} is longer than {limit} characters.")
-    return text
+    return entered_text(value, what, limit, record="a waiver", refuse=WaiverError)
 
 
 @dataclass(frozen=True)
