@@ -68,23 +68,14 @@ def _management_events(trail: Trail, region: str) -> Change:
         # Added beside the existing selectors, so data events already recorded stay recorded.
         selectors = {"EventSelectors": [*trail.event_selectors, MANAGEMENT_EVENTS_SELECTOR]}
         before = {"EventSelectors": trail.event_selectors}
-    step = ApiCall(
-        "management-events",
-        "cloudtrail",
-        "PutEventSelectors",
-        {"TrailName": trail.arn, **selectors},
-        region,
-        "record all read and write management events",
+
+    def put(step_id: str, chosen: dict[str, Any], purpose: str) -> ApiCall:
+        return ApiCall(step_id, "cloudtrail", "PutEventSelectors", {"TrailName": trail.arn, **chosen}, region, purpose)
+
+    return (
+        [put("management-events", selectors, "record all read and write management events")],
+        [put("restore-selectors", before, "put the previous event selectors back")],
     )
-    undo = ApiCall(
-        "restore-selectors",
-        "cloudtrail",
-        "PutEventSelectors",
-        {"TrailName": trail.arn, **before},
-        region,
-        "put the previous event selectors back",
-    )
-    return [step], [undo]
 
 
 def _logging(trail: Trail, region: str) -> Change:
