@@ -42,7 +42,8 @@ PLANS_AT_ONCE = 8
 class RunRecorder(Protocol):
     """Where a run is recorded (the audit log: wizard.plans.journal.AuditLogRecorder; the tests keep it in memory)."""
 
-    journal: CallJournal
+    @property
+    def journal(self) -> CallJournal: ...  # read-only here, so any journal of the right shape will do
 
     def session(self, payload: dict[str, Any]) -> contextlib.AbstractContextManager[str]: ...
 
@@ -90,7 +91,7 @@ class ApplyEvent:
     seconds: float = 0.0
 
 
-EventCallback = Callable[[ApplyEvent], None]
+EventCallback = Callable[[ApplyEvent], object]  # what it returns is ignored
 
 
 @dataclass

@@ -8,7 +8,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from wizard.checks.thresholds import MAX_PASSWORD_AGE_DAYS, MIN_PASSWORD_LENGTH, PASSWORD_REUSE_PREVENTION
 from wizard.errors import UsageError
 
 _EMAIL = re.compile(
@@ -22,9 +24,7 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 PHONE_MAX_LENGTH = 20  # account:PutContactInformation's limit (PutAlternateContact allows 25)
 SNS_PROTOCOLS = ("email", "email-json", "https", "sms", "sqs", "lambda")
 
-CIS_MIN_PASSWORD_LENGTH = 14
-CIS_PASSWORD_REUSE = 24
-CIS_MAX_PASSWORD_AGE = 90
+AWS_MAX_PASSWORD_LENGTH = 128
 
 
 def validate_email(value: str) -> str:
@@ -119,7 +119,7 @@ OPTION_LABELS = {
 
 def with_answers(options: FixOptions, answers: dict[str, str]) -> FixOptions:
     """The options with these answers (blank ones ignored), validated as flags are: UsageError if bad."""
-    given = {name: value.strip() for name, value in answers.items() if value.strip()}
+    given: dict[str, Any] = {name: value.strip() for name, value in answers.items() if value.strip()}
     if "alarm_endpoint" in given:
         given.setdefault("alarm_protocol", "email")
     return dataclasses.replace(options, **given)
@@ -137,9 +137,9 @@ class FixOptions:
     trail_bucket: str | None = None
     access_log_bucket: str | None = None
     log_group: str | None = None
-    min_password_length: int = CIS_MIN_PASSWORD_LENGTH
-    password_reuse: int = CIS_PASSWORD_REUSE
-    max_password_age: int = CIS_MAX_PASSWORD_AGE
+    min_password_length: int = MIN_PASSWORD_LENGTH
+    password_reuse: int = PASSWORD_REUSE_PREVENTION
+    max_password_age: int = MAX_PASSWORD_AGE_DAYS
     # 1.18: the account's SECURITY alternate contact (all four, or none)
     security_contact_name: str | None = None
     security_contact_email: str | None = None
@@ -169,19 +169,26 @@ class FixOptions:
                 validate_bucket_name(bucket)
         if self.log_group is not None:
             validate_log_group_name(self.log_group)
-        if not CIS_MIN_PASSWORD_LENGTH <= self.min_password_length <= 128:
-            raise UsageError(
-                f"minimum password length {self.min_password_length} is below the CIS minimum of 14 "
-                "(or above AWS's 128)."
-            )
-        if self.password_reuse != CIS_PASSWORD_REUSE:
-            raise UsageError(
-                f"password reuse prevention {self.password_reuse}: CIS requires 24, which is also AWS's maximum."
-            )
-        if not 1 <= self.max_password_age <= CIS_MAX_PASSWORD_AGE:
-            raise UsageError(f"maximum password age {self.max_password_age} must be between 1 and 90 days.")
+        self._validate_password_values()
         self._validate_security_contact()
         self._validate_contact_information()
+
+    def _validate_password_values(self) -> None:
+        """Values may only be stricter than CIS (whose numbers the checks judge by)."""
+        if not MIN_PASSWORD_LENGTH <= self.min_password_length <= AWS_MAX_PASSWORD_LENGTH:
+            raise UsageError(
+                f"minimum password length {self.min_password_length} is below the CIS minimum of "
+                f"{MIN_PASSWORD_LENGTH} (or above AWS's {AWS_MAX_PASSWORD_LENGTH})."
+            )
+        if self.password_reuse != PASSWORD_REUSE_PREVENTION:
+            raise UsageError(
+                f"password reuse prevention {self.password_reuse}: CIS requires {PASSWORD_REUSE_PREVENTION}, "
+                "which is also AWS's maximum."
+            )
+        if not 1 <= self.max_password_age <= MAX_PASSWORD_AGE_DAYS:
+            raise UsageError(
+                f"maximum password age {self.max_password_age} must be between 1 and {MAX_PASSWORD_AGE_DAYS} days."
+            )
 
     def _validate_security_contact(self) -> None:
         given = [name for name in SECURITY_CONTACT_FIELDS if getattr(self, name) is not None]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from actions.options import FixOptions
@@ -12,7 +12,7 @@ from wizard.audit.findings import Finding, Status
 from wizard.aws.context import CallerIdentity
 from wizard.collectors.inventory import Inventory
 from wizard.errors import AwsReadError
-from wizard.plans.model import Plan, PlanError
+from wizard.plans.model import ApiCall, Plan, PlanError
 
 
 @dataclass(frozen=True)
@@ -68,19 +68,68 @@ class FixContext:
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
 
 
-Builder = Callable[[FixContext], Plan]
+@dataclass(frozen=True)
+class PlanDraft:
+    """What a builder decides: the calls, their undo, and what the admin must know. Which plan it is (id,
+    title, controls, the plans that run first) is the registration's, stamped on by `build_plan`."""
+
+    steps: Sequence[ApiCall] = ()
+    undo: Sequence[ApiCall] = ()
+    notes: Sequence[str] = ()
+    affected: Sequence[str] = ()  # who or what may notice the change
+    extra_actions: Sequence[str] = ()  # IAM actions needed beyond the calls (iam:PassRole)
+    refused: str | None = None  # why the wizard will not fix this
+    needs: Sequence[str] = ()  # fix options that, once given, let a refused plan be built
+    # Fewer controls than registered (3.x: the failing ones), or those a shared plan registered with none serves.
+    control_ids: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        # Builders collect lists; a draft (like a Plan) holds tuples, so it compares and prints as one.
+        for name in ("steps", "undo", "notes", "affected", "extra_actions", "needs", "control_ids"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to run: already compliant, or refused (then `refused` says why)."""
+        return not self.steps
+
+
+Builder = Callable[[FixContext], PlanDraft]
+RegisteredFix = Callable[[FixContext], Plan]
 
 
 @dataclass(frozen=True)
 class FixDefinition:
     plan_id: str
     control_ids: tuple[str, ...]
+    title: str
     build: Builder
     requires: tuple[str, ...] = ()  # plans that must run first (and are planned too)
     after: tuple[str, ...] = ()  # plans that, when also planned, are built and run first (1.22 before 1.16)
     # The IAM actions its plans and undo calls need, and the reads its builder makes beyond the audit's
     # (AWS's action names, checked against the catalog and against every call of its plans by the tests).
     permissions: tuple[str, ...] = ()
+
+    def stamp(self, draft: PlanDraft, fix: FixContext) -> Plan:
+        """The plan of this fix: what the builder decided, under the registration's id, title and order."""
+        controls = tuple(draft.control_ids) or self.control_ids
+        if fix.chosen and any(c in fix.chosen for c in controls):
+            controls = tuple(c for c in controls if c in fix.chosen)
+        # What must run first: the registered prerequisites, and the earlier plans the builder relied on.
+        needs = (*self.requires, *sorted(fix.earlier.used))
+        return Plan(
+            self.plan_id,
+            controls,
+            self.title,
+            tuple(draft.steps),
+            requires=tuple(dict.fromkeys(needs)),
+            undo=tuple(draft.undo),
+            notes=tuple(draft.notes),
+            affected=tuple(draft.affected),
+            extra_actions=tuple(draft.extra_actions),
+            refused=draft.refused,
+            needs=tuple(draft.needs),
+        )
 
 
 FIXES: dict[str, FixDefinition] = {}
@@ -90,19 +139,32 @@ FIX_FOR_CONTROL: dict[str, str] = {}
 def register_fix(
     plan_id: str,
     control_ids: Iterable[str],
+    *,
+    title: str,
     requires: tuple[str, ...] = (),
     after: tuple[str, ...] = (),
-    *,
     permissions: Iterable[str] = (),
-) -> Callable[[Builder], Builder]:
-    def decorate(build: Builder) -> Builder:
-        definition = FixDefinition(plan_id, tuple(control_ids), build, requires, after, tuple(sorted(set(permissions))))
+) -> Callable[[Builder], RegisteredFix]:
+    """Register a builder as the fix `plan_id` of `control_ids`. The decorated name is the registered fix:
+    calling it builds the finished plan, exactly as the wizard does (`build_plan`)."""
+
+    def decorate(build: Builder) -> RegisteredFix:
+        definition = FixDefinition(
+            plan_id, tuple(control_ids), title, build, requires, after, tuple(sorted(set(permissions)))
+        )
         if plan_id in FIXES:
             raise ValueError(f"fix {plan_id} registered twice")
         FIXES[plan_id] = definition
         for control_id in definition.control_ids:
             FIX_FOR_CONTROL[control_id] = plan_id
-        return build
+
+        def registered(fix: FixContext) -> Plan:
+            return build_plan(definition, fix)
+
+        # Named as the builder (its annotations stay its own: the builder returns a draft, this a Plan).
+        return functools.update_wrapper(
+            registered, build, assigned=("__module__", "__name__", "__qualname__", "__doc__")
+        )
 
     return decorate
 
@@ -161,14 +223,10 @@ def _benchmark_position(plan_id: str) -> tuple[int, ...]:
 
 def build_plan(definition: FixDefinition, fix: FixContext) -> Plan:
     """Build one plan, stamped from its registration: the controls it fixes (as chosen) and the plans it
-    needs first. A read that fails makes the plan refused with the AWS error, never a traceback."""
+    needs first. A read that fails makes the plan refused with the AWS error, never a traceback: the one
+    place that says so, for every builder."""
     try:
-        plan = definition.build(fix)
+        draft = definition.build(fix)
     except AwsReadError as error:
-        refused = f"cannot read what this fix needs: {error.reason}"
-        plan = Plan(definition.plan_id, definition.control_ids, definition.plan_id, (), refused=refused)
-    controls = plan.control_ids or definition.control_ids
-    if fix.chosen and any(c in fix.chosen for c in controls):
-        controls = tuple(c for c in controls if c in fix.chosen)
-    needs = (*definition.requires, *plan.requires, *sorted(fix.earlier.used))
-    return dataclasses.replace(plan, control_ids=controls, requires=tuple(dict.fromkeys(needs)))
+        draft = PlanDraft(refused=f"cannot read what this fix needs: {error.reason}")
+    return definition.stamp(draft, fix)

@@ -83,7 +83,7 @@ class WizardSession:
         return finding.status if finding else None
 
     def run_audit(
-        self, progress: Callable[[AuditProgress], None] | None = None, cancel: threading.Event | None = None
+        self, progress: Callable[[AuditProgress], object] | None = None, cancel: threading.Event | None = None
     ) -> AuditResult:
         from wizard.audit.run import run_audit
 
@@ -139,7 +139,7 @@ class WizardSession:
         self,
         selection: Any,
         confirm: Callable[[Plan], Any],
-        on_event: Callable[[Any], None] | None = None,
+        on_event: Callable[[Any], object] | None = None,
         reconfirm: Callable[[Plan, Plan], Any] | None = None,
     ) -> Any:
         """Run the plans `confirm` accepts, through the one apply engine (each plan read again before it runs,

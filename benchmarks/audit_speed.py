@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from benchmarks.fault_proxy import FaultProxy, RequestRecord, delay
 from benchmarks.seed_account import seed_account
@@ -98,7 +99,8 @@ class AuditRun:
 
     @property
     def statuses(self) -> Counter[str]:
-        return Counter(str(c["status"]) for c in self.report.get("controls", []))  # type: ignore[union-attr]
+        controls = cast(list[dict[str, Any]], self.report.get("controls", []))
+        return Counter(str(c["status"]) for c in controls)
 
 
 TIME = Path("/usr/bin/time")

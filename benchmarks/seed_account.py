@@ -19,6 +19,7 @@ for every KMS key it creates (~60 ms of CPU each), so KMS keys seed at only ~20-
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -164,7 +165,7 @@ class Seeder:
             self.client("ec2", region), self.client("kms", region)
         for service in ("iam", "s3", "cloudtrail"):
             self.client(service, regions[0])
-        tasks: list[Callable[[], int]] = [lambda r=r: self._region(r) for r in regions]
+        tasks: list[Callable[[], int]] = [functools.partial(self._region, r) for r in regions]
         tasks += [self._identity, lambda: self._trail(regions[0])]
         self._fan_out(f"account ({len(regions)} regions)", tasks)
         return self.report
@@ -209,12 +210,14 @@ class Seeder:
         ec2 = self.client("ec2", region)
         self.client("iam"), self.client("kms", region)
         vpc_id = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
-        self._fan_out(f"scale: {users} IAM users", [lambda i=i: self._scale_user(i) for i in range(users)])
+        self._fan_out(f"scale: {users} IAM users", [functools.partial(self._scale_user, i) for i in range(users)])
         self._fan_out(
             f"scale: {security_groups} security groups",
-            [lambda i=i: self._scale_group(region, vpc_id, i) for i in range(security_groups)],
+            [functools.partial(self._scale_group, region, vpc_id, i) for i in range(security_groups)],
         )
-        self._fan_out(f"scale: {kms_keys} KMS keys", [lambda i=i: self._scale_key(region, i) for i in range(kms_keys)])
+        self._fan_out(
+            f"scale: {kms_keys} KMS keys", [functools.partial(self._scale_key, region, i) for i in range(kms_keys)]
+        )
         return self.report
 
 

@@ -15,8 +15,7 @@ from textual.widgets import Button, Input, Static
 from wizard.inert_text import inert, inert_text
 from wizard.plans.confirm_rule import RISK_ORDER, required_typing, typed_matches
 from wizard.plans.model import Plan, Risk
-
-RISK_STYLES = {Risk.SAFE: "green", Risk.DISRUPTIVE: "yellow", Risk.IRREVERSIBLE: "bold red"}
+from wizard.styles import RISK_STYLES
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -120,7 +120,7 @@ class ControlScreen(FieldsFirst, Screen[None]):
         except Exception as error:
             self.app.call_from_thread(self._say, f"Could not read this control: {type(error).__name__}: {error}")
             return
-        self.app.call_from_thread(self._show, fix)
+        self.app.call_from_thread(self._show, fix)  # type: ignore[arg-type]  # textual's TypeVar and a coroutine
 
     def _say(self, message: str, details: Text | None = None) -> None:
         """The fix tab's status: `message` (which may quote AWS, e.g. a summary or an error) and the plan's

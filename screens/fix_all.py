@@ -78,7 +78,7 @@ class FixAllScreen(Screen[None]):
         except Exception as error:
             self.app.call_from_thread(self._say, f"Could not plan: {type(error).__name__}: {error}")
             return
-        self.app.call_from_thread(self._show, selection)
+        self.app.call_from_thread(self._show, selection)  # type: ignore[arg-type]  # textual's TypeVar and a coroutine
 
     def _say(self, message: str) -> None:
         self.query_one("#fix-all-status", Static).update(inert_text(message))

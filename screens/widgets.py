@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from wizard.audit.findings import Status
 from wizard.inert_text import inert, inert_text
+from wizard.styles import status_badge
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
 
-STATUS_STYLES = {
-    Status.PASS: "bold green",
-    Status.FAIL: "bold red",
-    Status.MANUAL: "bold yellow",
-    Status.ERROR: "bold magenta",
-    Status.NOT_APPLICABLE: "dim",
-}
-STATUS_LABELS = {Status.NOT_APPLICABLE: "N/A"}
-
-
-def status_text(status: Status | None) -> Text:
-    if status is None:
-        return Text("…", style="dim")
-    return Text(STATUS_LABELS.get(status, status.value), style=STATUS_STYLES[status])
+status_text = status_badge  # the screens' name for it (the styles are the core's, shared with the terminal)
 
 
 def wizard_app(widget: Widget) -> WizardApp:
@@ -128,7 +114,7 @@ class FieldsFirst:
     """For a screen with letter keys and text fields: while a field is on screen, the letter keys do nothing,
     so that what is typed (an e-mail address, a name) belongs to the field even when it lost the focus."""
 
-    BINDINGS: list[Any]
+    BINDINGS: ClassVar[list[Any]]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in letter_actions(self.BINDINGS) and field_on_screen(self))  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
-"""`cis-wizard checklist ID`: a guided checklist in a plain terminal, for a serial console or a screen reader
-where the full-screen app does not fit. Part of the command-line composition root: questionary, rich and
-actions/ are imported inside functions, so importing `wizard` stays headless.
+"""The walk of `cis-wizard checklist ID`: a guided checklist in a plain terminal, for a serial console or a
+screen reader where the full-screen app does not fit (the command around it: `terminal.checklist_command`;
+what it prints: `terminal.checklist_output`). questionary, rich and actions/ are imported inside functions,
+so that building the command line stays quick and importing this module stays headless.
 
 The same state as the TUI: the steps done, attestations and waivers are kept per account beside the audit
 log (`actions.checklists.ChecklistRun`, `wizard.state.waivers.WaiverBook`), so either picks up where the other
@@ -15,14 +16,12 @@ recorded; 3 stopped with the control still unresolved; 2 bad usage or no termina
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from terminal.checklist_output import ChecklistPrinter
 from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
 from wizard.inert_text import inert, inert_text
 
@@ -35,20 +34,6 @@ if TYPE_CHECKING:
     from wizard.aws.context import AwsContext
     from wizard.state.progress import SessionProgress
     from wizard.state.waivers import WaiverBook
-
-EXIT_CANCELLED = 130
-SHOWN_RESOURCES = 20
-NO_TERMINAL = "`cis-wizard checklist` asks questions: run it in a terminal (standard input and output must be a TTY)."
-
-
-def add_checklist_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "control", help="the control: 1.1, 1.2, 1.12-1.15, 1.17, 1.19 or 4.4 (any control with --waive)"
-    )
-    parser.add_argument(
-        "--waive", action="store_true", help="skip the control with a waiver: a reason, an owner and an expiry date"
-    )
-    parser.add_argument("--restart", action="store_true", help="start the steps over (what was recorded stays)")
 
 
 class Prompts:
@@ -111,6 +96,7 @@ class PlainChecklist:
         self.session = session
         self.prompts = prompts
         self.console = console
+        self.out = ChecklistPrinter(console)
         self.waive = waive
         self.restart = restart
         self.today = today
@@ -133,7 +119,7 @@ class PlainChecklist:
         self.run = ChecklistRun.open(
             self.control_id, ctx=s.ctx, regions=s.regions, log=s.log, progress=s.progress, driver=s.driver
         )
-        self._header(self.checklist)
+        self.out.header(self.checklist)
         if self.restart:
             self.run.restart()
         verification = self._verify(f"Checking {self.checklist.completion.check} now ...")
@@ -141,7 +127,7 @@ class PlainChecklist:
             return self._waive(verification.finding)
         if verification.complete:
             return self._complete(verification)
-        self._resume_note(self.checklist)
+        self.out.resume_note(self.checklist, self.run.steps_done())
         for step in self.run.remaining_steps():
             decided = self._step(self.checklist, step)
             if decided is not None:
@@ -152,7 +138,7 @@ class PlainChecklist:
         """Show one step and ask until it is done (None: go on) or the walk ends (an exit code)."""
         assert self.run is not None
         number, total = checklist.step_number(step.id), len(checklist.steps)
-        self._show_step(step, number, total)
+        self.out.step(self.run, step, number, total, self.session.ctx.endpoint_url)
         check = checklist.completion.check
         while True:
             choice = self.prompts.choose(
@@ -279,7 +265,7 @@ class PlainChecklist:
                 self.session.log, self.control_id, reason=reason, owner=owner, expires=expires, today=day
             )
             self.recorded.append(f"waiver until {waiver.expires.isoformat()}")
-        self._panel(
+        self.out.panel(
             f"{self.control_id} waived until {waiver.expires.isoformat()} (owner {waiver.owner}). "
             "The waiver is in the audit log and shown by every audit.",
             style="yellow",
@@ -293,7 +279,7 @@ class PlainChecklist:
             raise UsageError(f"{self.control_id} has no guided checklist (checklists: {', '.join(load_checklists())}).")
         self.console.print(f"Checking {self.control_id} now ...")
         finding = verify_now(self.session.ctx, self.session.regions, self.control_id)
-        self._show_finding(finding)
+        self.out.finding(finding)
         return self._waive(finding)
 
     def _expire_waivers(self) -> None:
@@ -305,7 +291,7 @@ class PlainChecklist:
 
     # -- endings ---------------------------------------------------------------------------------------------
     def _complete(self, verification: Verification) -> int:
-        self._panel(f"{self.control_id} complete. {verification.message}", style="green")
+        self.out.panel(f"{self.control_id} complete. {verification.message}", style="green")
         return EXIT_OK
 
     def _stopped(self) -> int:
@@ -323,129 +309,14 @@ class PlainChecklist:
             return "Cancelled. No changes were made."
         return f"Cancelled. Recorded before that: {'; '.join(recorded)}. No AWS change was made."
 
-    # -- output ------------------------------------------------------------------------------------------------
-    def _header(self, checklist: Checklist) -> None:
-        from rich.text import Text
-
-        from wizard.catalog import load_catalog
-
-        control = load_catalog().get(checklist.control_id)
-        self.console.rule(Text(f"{control.id} {control.title}", style="bold"), align="left")
-        self.console.print(Text(checklist.title, style="bold"))
-        self.console.print(Text(checklist.summary))
-        self.console.print(Text(checklist.completion.note, style="italic"))
-        for warning in checklist.warnings:
-            self.console.print(Text.assemble(("Warning: ", "bold yellow"), warning))
-
-    def _resume_note(self, checklist: Checklist) -> None:
-        assert self.run is not None
-        done = self.run.steps_done()
-        if done:
-            last = max(done.values())[:16].replace("T", " ")
-            self.console.print(
-                f"Resuming: {len(done)} of {len(checklist.steps)} steps were done before (last at {last} UTC)."
-            )
-
-    def _show_step(self, step: ChecklistStep, number: int, total: int) -> None:
-        from rich.text import Text
-
-        assert self.run is not None
-        self.console.rule(Text(f"Step {number} of {total}: {step.title}", style="bold"), align="left")
-        self.console.print(Text(step.text))
-        link = self.run.link(step)
-        if link:
-            self.console.print(Text.assemble(("Open: ", "bold"), (link, f"link {link}")))
-        for warning in step.warnings:
-            self.console.print(Text.assemble(("Warning: ", "bold yellow"), warning))
-        call = self.run.sandbox_call(step)
-        if call is not None:
-            command = f"{call.cli()} --endpoint-url {self.session.ctx.endpoint_url}"
-            self.console.print(Text.assemble(("Sandbox: ", "bold cyan"), f"{call.purpose}. Run:"))
-            self.console.print(inert_text(f"  {command}"), soft_wrap=True)
-
+    # -- verify ------------------------------------------------------------------------------------------------
     def _verify(self, label: str) -> Verification:
         assert self.run is not None
         self.console.print(label)
         verification = self.run.verify()
-        self._show_finding(verification.finding)
+        self.out.finding(verification.finding)
         if verification.can_attest:
             self.console.print("The check cannot confirm this: an attestation completes the checklist.")
         elif verification.attested is not None:
             self.console.print(inert_text(verification.message))
         return verification
-
-    def _show_finding(self, finding: Finding) -> None:
-        from rich.text import Text
-
-        from wizard.audit.reports import status_text
-        from wizard.state.progress import PASSING
-
-        self.console.print(
-            Text.assemble(f"{finding.control_id}: ", status_text(finding.status), " ", inert_text(finding.summary))
-        )
-        shown = [r for r in finding.resources if r.status not in PASSING]
-        for resource in shown[:SHOWN_RESOURCES]:
-            where = f" ({resource.region})" if resource.region and resource.region != "global" else ""
-            self.console.print(inert_text(f"  - {resource.id}{where}: {resource.reason}"))
-        if len(shown) > SHOWN_RESOURCES:
-            self.console.print(f"  ... and {len(shown) - SHOWN_RESOURCES} more (see `cis-wizard audit`).")
-
-    def _panel(self, message: str, style: str) -> None:
-        from rich import box
-        from rich.panel import Panel
-
-        self.console.print(Panel(inert_text(message), box=box.ASCII, border_style=style))
-
-
-def _check_control(control_id: str, waive: bool) -> str:
-    """The control id as the catalog spells it; bad usage fails here, before any AWS call."""
-    from actions.checklists import has_checklist, load_checklists
-    from wizard.catalog import UnknownControlError, load_catalog
-
-    try:
-        control = load_catalog().get(control_id)
-    except UnknownControlError as error:
-        raise UsageError(str(error)) from error
-    if not waive and not has_checklist(control.id):
-        how = f"`cis-wizard apply --controls {control.id}`" if control.fix == "auto" else "its remediation text"
-        raise UsageError(
-            f"{control.id} has no guided checklist (checklists: {', '.join(load_checklists())}); it is fixed "
-            f"with {how}. To skip it instead, add --waive."
-        )
-    return control.id
-
-
-def run_checklist_command(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from terminal.fix import session_answers
-    from wizard.audit_log.writer import AuditLog
-    from wizard.aws.context import AwsContext
-    from wizard.cli import aws_settings
-    from wizard.state.progress import SessionProgress
-    from wizard.state.waivers import WaiverBook
-
-    control_id = _check_control(args.control, args.waive)
-    answers = session_answers(args)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError(NO_TERMINAL)
-    ctx = AwsContext(aws_settings(args))
-    identity = ctx.identity()
-    regions = ctx.resolve_regions()
-    log_path = Path(args.log) if getattr(args, "log", None) else None
-    progress = SessionProgress.load(identity.account_id, log_path)
-    book = WaiverBook.load(identity.account_id, log_path)
-    log = AuditLog.open(identity.account_id, identity.arn, log_path)
-    session = ChecklistContext(ctx, regions, log, progress, book, answers.driver, answers.attestation_name)
-    walk = PlainChecklist(control_id, session, Prompts(), Console(), waive=args.waive, restart=args.restart)
-    start: dict[str, Any] = {"command": "checklist", "control": control_id, "regions": regions}
-    if answers.driver:
-        start["driver"] = answers.driver
-    try:
-        with log.session(start):
-            return walk.walk()
-    except KeyboardInterrupt:
-        sys.stderr.write(walk.cancelled_message() + "\n")
-        return EXIT_CANCELLED
-    finally:
-        log.close()

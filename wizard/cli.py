@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
     _add_common(demo, suppress=True)
 
-    from terminal.checklist import add_checklist_arguments
+    from terminal.checklist_command import add_checklist_arguments
 
     checklist = commands.add_parser("checklist", help="a guided checklist in a plain terminal (or --waive a control)")
     _add_common(checklist, suppress=True)
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_log_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_log_parser(commands: argparse._SubParsersAction[Any]) -> None:
     log = commands.add_parser("log", help="show, verify or export the audit log")
     _add_common(log, suppress=True)
     actions = log.add_subparsers(dest="log_command", parser_class=_Parser, metavar="ACTION", required=True)
@@ -289,7 +289,7 @@ def start_sandbox_lazily() -> object:
 
 
 def run_checklist_command(args: argparse.Namespace) -> int:
-    from terminal.checklist import run_checklist_command as run
+    from terminal.checklist_command import run_checklist_command as run
 
     return run(args)
 

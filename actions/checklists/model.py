@@ -304,7 +304,7 @@ def _completion(raw: Any, cid: str) -> Completion:
 
 
 def _checklist(raw: Any, index: int) -> Checklist:
-    label = raw.get("control") if isinstance(raw, dict) and isinstance(raw.get("control"), str) else f"#{index}"
+    label = str(raw["control"]) if isinstance(raw, dict) and isinstance(raw.get("control"), str) else f"#{index}"
     data = _fields(raw, _CHECKLIST_FIELDS, _CHECKLIST_FIELDS - {"warnings"}, label, "")
     try:
         cid = load_catalog().get(_text(data["control"], label, "control")).id

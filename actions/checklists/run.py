@@ -34,6 +34,7 @@ from wizard.aws.context import AwsContext
 from wizard.catalog import load_catalog
 from wizard.errors import UsageError
 from wizard.plans.model import ApiCall
+from wizard.state.entered_text import entered_text
 from wizard.state.progress import Attested, SessionProgress, open_resource_ids
 from wizard.state.waivers import Waiver, WaiverBook, WaiverError
 
@@ -106,12 +107,7 @@ def _finding_payload(finding: Finding) -> dict[str, Any]:
 
 
 def _clean(text: str, what: str, limit: int) -> str:
-    value = " ".join((text or "").split())
-    if not value:
-        raise ChecklistStateError(f"an attestation needs {what}.")
-    if len(value) > limit:
-        raise ChecklistStateError(f"{what} is longer than {limit} characters.")
-    return value
+    return entered_text(text, what, limit, record="an attestation", refuse=ChecklistStateError)
 
 
 class ChecklistRun:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from actions.options import CONTACT_OPTION_FIELDS, SECURITY_CONTACT_FIELDS, FixOptions, option_flag
-from actions.registry import FixContext, register_fix
+from actions.registry import FixContext, PlanDraft, register_fix
 from wizard.checks.section_1_identity import CONTACT_FIELDS
 from wizard.errors import AwsReadError
-from wizard.plans.model import ApiCall, Plan, Risk
+from wizard.plans.model import ApiCall, Risk
 
 SECURITY = "SECURITY"
 NEEDS_SECURITY_CONTACT = "needs " + "/".join(option_flag(name) for name in SECURITY_CONTACT_FIELDS)
@@ -28,21 +28,16 @@ FIELD_FOR_MEMBER = {member: name for name, (member, _) in CONTACT_OPTION_FIELDS.
 @register_fix(
     "security-contact",
     ("1.18",),
+    title="Register the account's security contact",
     permissions=("account:GetAlternateContact", "account:PutAlternateContact", "account:DeleteAlternateContact"),
 )
-def security_contact_plan(fix: FixContext) -> Plan:
-    title = "Register the account's security contact"
-    try:
-        current = fix.inventory.security_contact()
-    except AwsReadError as error:
-        return Plan("security-contact", ("1.18",), title, (), refused=f"cannot read the contact: {error.reason}")
+def security_contact_plan(fix: FixContext) -> PlanDraft:
+    current = fix.inventory.security_contact()
     if current and current.get("EmailAddress"):
-        return Plan("security-contact", ("1.18",), title, ())
+        return PlanDraft()
     wanted = fix.options.security_contact()
     if wanted is None:
-        return Plan(
-            "security-contact", ("1.18",), title, (), refused=NEEDS_SECURITY_CONTACT, needs=SECURITY_CONTACT_FIELDS
-        )
+        return PlanDraft(refused=NEEDS_SECURITY_CONTACT, needs=SECURITY_CONTACT_FIELDS)
     region = fix.home_region
     put = ApiCall(
         "put-security-contact",
@@ -65,15 +60,14 @@ def security_contact_plan(fix: FixContext) -> Plan:
         f"AWS sends security notices (abuse reports, compromised credentials) to {wanted['EmailAddress']}: a "
         "monitored team mailbox outlives any one person's address.",
     )
-    return Plan("security-contact", ("1.18",), title, (put,), undo=(undo,), notes=notes)
+    return PlanDraft((put,), undo=(undo,), notes=notes)
 
 
 # -- 1.17 --------------------------------------------------------------------------------------------------
-def contact_information_plan_for(current: dict[str, Any], options: FixOptions, region: str) -> Plan:
+def contact_information_plan_for(current: dict[str, Any], options: FixOptions, region: str) -> PlanDraft:
     """The 1.17 plan from the account's current contact information and the admin's values (pure)."""
-    title = "Complete the account's contact information"
     if all(current.get(member) for member in CONTACT_FIELDS):
-        return Plan("contact-information", ("1.17",), title, ())
+        return PlanDraft()
     before = {m: current[m] for m in CONTACT_MEMBERS if current.get(m)}
     given = options.contact_information()
     merged = {**before, **given}
@@ -83,13 +77,9 @@ def contact_information_plan_for(current: dict[str, Any], options: FixOptions, r
     if missing:
         flags = "/".join(FLAG_FOR_MEMBER[m] for m in missing)
         has = "has no" if not before else "lacks"
-        return Plan(
-            "contact-information",
-            ("1.17",),
-            title,
-            (),
+        return PlanDraft(
             refused=f"needs {flags} (the account {has} {', '.join(missing)}); or use the 1.17 checklist",
-            needs=tuple(FIELD_FOR_MEMBER[m] for m in missing),
+            needs=[FIELD_FOR_MEMBER[m] for m in missing],
         )
     put = ApiCall(
         "put-contact-information",
@@ -120,18 +110,22 @@ def contact_information_plan_for(current: dict[str, Any], options: FixOptions, r
         notes.append(
             "No undo: the previous contact information was incomplete, and the API only accepts complete details."
         )
-    return Plan("contact-information", ("1.17",), title, (put,), undo=undo, notes=tuple(notes))
+    return PlanDraft((put,), undo=undo, notes=notes)
 
 
 @register_fix(
-    "contact-information", ("1.17",), permissions=("account:GetContactInformation", "account:PutContactInformation")
+    "contact-information",
+    ("1.17",),
+    title="Complete the account's contact information",
+    permissions=("account:GetContactInformation", "account:PutContactInformation"),
 )
-def contact_information_plan(fix: FixContext) -> Plan:
+def contact_information_plan(fix: FixContext) -> PlanDraft:
     try:
         current = fix.inventory.contact_information()
     except AwsReadError as error:
+        # More than the generic refusal: where the API is missing, the checklist is the way.
         refused = CONTACT_API_UNAVAILABLE
         if error.code not in UNSUPPORTED_CODES:
             refused += f" ({error.reason})"
-        return Plan("contact-information", ("1.17",), "Complete the account's contact information", (), refused=refused)
+        return PlanDraft(refused=refused)
     return contact_information_plan_for(current, fix.options, fix.home_region)

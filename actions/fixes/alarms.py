@@ -13,20 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.fixes.trail_target import log_group_of, main_trail
-from actions.registry import FixContext, register_fix
+from actions.registry import FixContext, PlanDraft, register_fix
 from wizard.errors import AwsReadError
-from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
-from wizard.monitoring.coverage import CIS_METRIC_NAMES as METRIC_NAMES
-from wizard.plans.model import ApiCall, Plan
+from wizard.monitoring.definitions import CIS_FILTER_PATTERNS
+from wizard.monitoring.definitions import CIS_METRIC_NAMES as METRIC_NAMES
+from wizard.monitoring.subscriptions import is_confirmed
+from wizard.plans.model import ApiCall
 
+# The controls this one plan fixes (their patterns and metric names: wizard/data/monitoring.json).
+MONITORING_CONTROLS = (
+    "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"
+)  # fmt: skip
 NAMESPACE = "CISBenchmark"
-MONITORING_CONTROLS = tuple(f"3.{n}" for n in range(1, 15))
-TITLE = "Metric filters and alarms for CIS 3.1-3.14, notifying an SNS topic"
 NEEDS_ENDPOINT = "needs an address for the alarms: --alarm-email (or --alarm-protocol/--alarm-endpoint)"
-
-
-def _confirmed(subscriptions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [s for s in subscriptions if str(s.get("SubscriptionArn", "")).startswith("arn:")]
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def _topic_with_subscribers(fix: FixContext, region: str, preferred: str) -> str
     topics = [t["TopicArn"] for t in fix.inventory.fetch("sns", "ListTopics", region, "Topics")]
     topics.sort(key=lambda arn: arn.rsplit(":", 1)[-1] != preferred)
     for arn in topics:
-        if _confirmed(fix.inventory.topic_subscriptions(arn)):
+        if any(is_confirmed(s) for s in fix.inventory.topic_subscriptions(arn)):
             return arn
     return None
 
@@ -148,9 +147,60 @@ def _alarm_in_place(existing: list[dict[str, Any]], wanted: dict[str, Any]) -> b
     )
 
 
+@dataclass(frozen=True)
+class _Existing:
+    """The log group's metric filters and the region's alarms, as they are before this plan."""
+
+    filters: list[dict[str, Any]]
+    alarms: list[dict[str, Any]]
+
+
+def _control_steps(
+    fix: FixContext, control_id: str, region: str, log_group: str, topic: TopicChoice, existing: _Existing
+) -> list[ApiCall]:
+    """The metric filter and alarm of one control, each unless it is already as this plan would put it."""
+    wanted_filter = _filter_params(fix, control_id, log_group)
+    wanted_alarm = _alarm_params(control_id, wanted_filter["filterName"], topic.arn)
+    topic_steps = tuple(s.id for s in topic.steps)
+    steps: list[ApiCall] = []
+    if not _filter_in_place(existing.filters, wanted_filter):
+        purpose = f"count {control_id} events in {log_group}"
+        steps.append(
+            ApiCall(f"filter-{control_id}", "logs", "PutMetricFilter", wanted_filter, region, purpose, after=())
+        )
+    if not _alarm_in_place(existing.alarms, wanted_alarm):
+        # After the topic (and the filter, when this plan puts it); otherwise independent of the other controls.
+        after = (*topic_steps, *(s.id for s in steps))
+        purpose = f"alarm on any {control_id} event"
+        steps.append(
+            ApiCall(f"alarm-{control_id}", "cloudwatch", "PutMetricAlarm", wanted_alarm, region, purpose, after=after)
+        )
+    return steps
+
+
+def _undo(steps: list[ApiCall], region: str, log_group: str) -> list[ApiCall]:
+    alarms = [s.params["AlarmName"] for s in steps if s.operation == "PutMetricAlarm"]
+    delete_alarms = [
+        ApiCall("delete-alarms", "cloudwatch", "DeleteAlarms", {"AlarmNames": alarms}, region, "delete the new alarms")
+    ]
+    return (delete_alarms if alarms else []) + [
+        ApiCall(
+            f"delete-{s.id}",
+            "logs",
+            "DeleteMetricFilter",
+            {"logGroupName": log_group, "filterName": s.params["filterName"]},
+            region,
+            "delete the metric filter",
+        )
+        for s in steps
+        if s.operation == "PutMetricFilter"
+    ]
+
+
 @register_fix(
     "cis-alarms",
     MONITORING_CONTROLS,
+    title="Metric filters and alarms for CIS 3.1-3.14, notifying an SNS topic",
     requires=("cloudtrail", "cloudtrail-logs"),
     permissions=(
         "sns:ListTopics",
@@ -166,74 +216,16 @@ def _alarm_in_place(existing: list[dict[str, Any]], wanted: dict[str, Any]) -> b
         "logs:DeleteMetricFilter",
     ),
 )
-def alarms_plan(fix: FixContext) -> Plan:
-    failing = tuple(fix.failing(MONITORING_CONTROLS))
+def alarms_plan(fix: FixContext) -> PlanDraft:
+    failing = fix.failing(MONITORING_CONTROLS)
     if not failing:
-        return Plan("cis-alarms", MONITORING_CONTROLS, TITLE, ())
+        return PlanDraft()
     log_group, region = log_group_of(main_trail(fix), fix)
     topic = _choose_topic(fix, region)
     if isinstance(topic, str):
-        return Plan("cis-alarms", failing, TITLE, (), refused=topic, needs=("alarm_endpoint",))
-    steps: list[ApiCall] = list(topic.steps)
-    filters, alarms = _filters_now(fix, region, log_group), fix.inventory.metric_alarms(region)
-    topic_steps = tuple(s.id for s in topic.steps)
+        return PlanDraft(refused=topic, needs=("alarm_endpoint",), control_ids=failing)
+    existing = _Existing(_filters_now(fix, region, log_group), fix.inventory.metric_alarms(region))
+    steps = list(topic.steps)
     for control_id in failing:
-        wanted_filter = _filter_params(fix, control_id, log_group)
-        wanted_alarm = _alarm_params(control_id, wanted_filter["filterName"], topic.arn)
-        alarm_after: tuple[str, ...] = topic_steps
-        if not _filter_in_place(filters, wanted_filter):
-            steps.append(
-                ApiCall(
-                    f"filter-{control_id}",
-                    "logs",
-                    "PutMetricFilter",
-                    wanted_filter,
-                    region,
-                    f"count {control_id} events in {log_group}",
-                    after=(),
-                )
-            )
-            alarm_after = (*topic_steps, f"filter-{control_id}")
-        if not _alarm_in_place(alarms, wanted_alarm):
-            steps.append(
-                ApiCall(
-                    f"alarm-{control_id}",
-                    "cloudwatch",
-                    "PutMetricAlarm",
-                    wanted_alarm,
-                    region,
-                    f"alarm on any {control_id} event",
-                    after=alarm_after,
-                )
-            )
-    undo = [
-        *(
-            [
-                ApiCall(
-                    "delete-alarms",
-                    "cloudwatch",
-                    "DeleteAlarms",
-                    {"AlarmNames": [s.params["AlarmName"] for s in steps if s.operation == "PutMetricAlarm"]},
-                    region,
-                    "delete the new alarms",
-                )
-            ]
-            if any(s.operation == "PutMetricAlarm" for s in steps)
-            else []
-        ),
-        *(
-            ApiCall(
-                f"delete-{s.id}",
-                "logs",
-                "DeleteMetricFilter",
-                {"logGroupName": log_group, "filterName": s.params["filterName"]},
-                region,
-                "delete the metric filter",
-            )
-            for s in steps
-            if s.operation == "PutMetricFilter"
-        ),
-    ]
-    return Plan(
-        "cis-alarms", failing, TITLE, tuple(steps), ("cloudtrail", "cloudtrail-logs"), tuple(undo), (topic.note,)
-    )
+        steps += _control_steps(fix, control_id, region, log_group, topic, existing)
+    return PlanDraft(steps, undo=_undo(steps, region, log_group), notes=(topic.note,), control_ids=failing)

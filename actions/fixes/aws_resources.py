@@ -8,13 +8,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from actions.fixes.policy_merge import merged_policy, statements_of
 from actions.registry import FixContext
 from wizard.aws.policy_documents import as_list, load_document, service_trust, statements
 from wizard.errors import AwsReadError
 from wizard.plans.model import ApiCall
+
+T = TypeVar("T")
+
+
+def read_each_region(fix: FixContext, read: Callable[[str], T]) -> tuple[list[tuple[str, T]], list[str]]:
+    """(region, what `read` gave) for every audited region it worked in, and "region: reason" for each it failed
+    in: a regional fix plans for the regions it could read, and says which it could not."""
+    read_ok: list[tuple[str, T]] = []
+    unreadable: list[str] = []
+    for region in fix.inventory.regions:
+        try:
+            read_ok.append((region, read(region)))
+        except AwsReadError as error:
+            unreadable.append(f"{region}: {error.reason}")
+    return read_ok, unreadable
+
+
+# The tag on what the fixes create (most services' form; KMS spells it TagKey/TagValue), so it can be found.
+CREATED_BY_TAG = {"Key": "created-by", "Value": "cis-wizard"}
 
 
 def bucket_exists(fix: FixContext, name: str) -> bool:

@@ -11,10 +11,9 @@ from actions.fixes.aws_resources import (
     renamed_note,
     role_exists,
 )
-from actions.registry import FixContext, register_fix
-from wizard.aws.policy_documents import policy_json
-from wizard.errors import AwsReadError
-from wizard.plans.model import ApiCall, Plan, in_lanes
+from actions.registry import FixContext, PlanDraft, register_fix
+from wizard.aws.policy_documents import policy_json, service_grant
+from wizard.plans.model import ApiCall, in_lanes
 
 CONFIG_ROLE = "AWSServiceRoleForConfig"
 _ROLE_PATH = "role/aws-service-role/config.amazonaws.com/" + CONFIG_ROLE
@@ -33,35 +32,14 @@ def config_bucket(fix: FixContext) -> str:
 
 def config_bucket_policy(fix: FixContext, bucket: str) -> str:
     source = {"StringEquals": {"aws:SourceAccount": fix.account_id}}
-    bucket_arn = f"arn:{fix.partition}:s3:::{bucket}"
-    service = {"Service": "config.amazonaws.com"}
+    bucket_arn, service = f"arn:{fix.partition}:s3:::{bucket}", "config.amazonaws.com"
+    delivered = {"StringEquals": {"aws:SourceAccount": fix.account_id, "s3:x-amz-acl": "bucket-owner-full-control"}}
     return policy_json(
-        {
-            "Sid": "ConfigAclCheck",
-            "Effect": "Allow",
-            "Principal": service,
-            "Action": "s3:GetBucketAcl",
-            "Resource": bucket_arn,
-            "Condition": source,
-        },
-        {
-            "Sid": "ConfigListCheck",
-            "Effect": "Allow",
-            "Principal": service,
-            "Action": "s3:ListBucket",
-            "Resource": bucket_arn,
-            "Condition": source,
-        },
-        {
-            "Sid": "ConfigDelivery",
-            "Effect": "Allow",
-            "Principal": service,
-            "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/AWSLogs/{fix.account_id}/Config/*",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": fix.account_id, "s3:x-amz-acl": "bucket-owner-full-control"}
-            },
-        },
+        service_grant("ConfigAclCheck", service, "s3:GetBucketAcl", bucket_arn, source),
+        service_grant("ConfigListCheck", service, "s3:ListBucket", bucket_arn, source),
+        service_grant(
+            "ConfigDelivery", service, "s3:PutObject", f"{bucket_arn}/AWSLogs/{fix.account_id}/Config/*", delivered
+        ),
     )
 
 
@@ -119,6 +97,7 @@ def _region_steps(fix: FixContext, region: str, record_global: bool, bucket: str
 @register_fix(
     "aws-config",
     ("2.5",),
+    title="AWS Config recording in every region",
     permissions=(
         *PRIVATE_BUCKET_PERMISSIONS,
         "iam:GetAccountAuthorizationDetails",
@@ -132,48 +111,38 @@ def _region_steps(fix: FixContext, region: str, record_global: bool, bucket: str
         "config:StartConfigurationRecorder",
     ),
 )
-def config_plan(fix: FixContext) -> Plan:
-    title = "AWS Config recording in every region"
+def config_plan(fix: FixContext) -> PlanDraft:
     regions = fix.inventory.regions
-    try:
-        records_global = any(
-            r.get("recordingGroup", {}).get("includeGlobalResourceTypes")
-            for region in regions
-            for r in fix.inventory.config_state(region).recorders
+    records_global = any(
+        r.get("recordingGroup", {}).get("includeGlobalResourceTypes")
+        for region in regions
+        for r in fix.inventory.config_state(region).recorders
+    )
+    bucket = config_bucket(fix)
+    fix.inventory.fetch_all(("config", "DescribeDeliveryChannels", region, None, {}) for region in regions)
+    lanes = [_region_steps(fix, region, not records_global and region == fix.home_region, bucket) for region in regions]
+    first: list[ApiCall] = []
+    if any(lanes) and any(s.operation == "PutDeliveryChannel" for lane in lanes for s in lane):
+        first += private_bucket_steps(
+            fix, "config", bucket, fix.home_region, config_bucket_policy(fix, bucket), "AWS Config delivery"
         )
-        bucket = config_bucket(fix)
-        fix.inventory.fetch_all(("config", "DescribeDeliveryChannels", region, None, {}) for region in regions)
-        lanes = [
-            _region_steps(fix, region, not records_global and region == fix.home_region, bucket) for region in regions
-        ]
-        first: list[ApiCall] = []
-        if any(lanes) and any(s.operation == "PutDeliveryChannel" for lane in lanes for s in lane):
-            first += private_bucket_steps(
-                fix, "config", bucket, fix.home_region, config_bucket_policy(fix, bucket), "AWS Config delivery"
+    if any(lanes) and not _service_linked_role_exists(fix):
+        first.append(
+            ApiCall(
+                "service-role",
+                "iam",
+                "CreateServiceLinkedRole",
+                {"AWSServiceName": "config.amazonaws.com"},
+                fix.home_region,
+                "create AWS Config's service-linked role",
             )
-        if any(lanes) and not _service_linked_role_exists(fix):
-            first.append(
-                ApiCall(
-                    "service-role",
-                    "iam",
-                    "CreateServiceLinkedRole",
-                    {"AWSServiceName": "config.amazonaws.com"},
-                    fix.home_region,
-                    "create AWS Config's service-linked role",
-                )
-            )
-        # Each region's recorder, channel and start after the role and bucket, the regions at the same time.
-        steps = in_lanes(first, [lane for lane in lanes if lane])
-    except AwsReadError as error:
-        return Plan("aws-config", ("2.5",), title, (), refused=f"cannot read AWS Config's state: {error.reason}")
+        )
+    # Each region's recorder, channel and start after the role and bucket, the regions at the same time.
+    steps = in_lanes(first, [lane for lane in lanes if lane])
+    if not steps:
+        return PlanDraft()
     notes = (
-        (
-            "AWS Config bills per configuration item recorded.",
-            *renamed_note(fix.options.name(f"config-{fix.account_id}"), bucket),
-        )
-        if steps
-        else ()
+        "AWS Config bills per configuration item recorded.",
+        *renamed_note(fix.options.name(f"config-{fix.account_id}"), bucket),
     )
-    return Plan(
-        "aws-config", ("2.5",), title, tuple(steps), notes=notes, extra_actions=("iam:PassRole",) if steps else ()
-    )
+    return PlanDraft(steps, notes=notes, extra_actions=("iam:PassRole",))

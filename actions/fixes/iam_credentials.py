@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from actions.registry import FixContext, register_fix
+from actions.registry import FixContext, PlanDraft, register_fix
 from wizard.audit.findings import Finding
 from wizard.checks import CHECKS, run_check
-from wizard.checks.section_1_identity import KEY_ROTATION_DAYS, UNUSED_CREDENTIAL_DAYS
+from wizard.checks.thresholds import KEY_ROTATION_DAYS, UNUSED_CREDENTIAL_DAYS
 from wizard.collectors.credential_report import CredentialRow, key_slots, whole_second
 from wizard.errors import AwsReadError
-from wizard.plans.model import ApiCall, Plan, Risk
+from wizard.plans.model import ApiCall, Risk
 
 PASSWORD = "password"
 KEY_SLOT_PREFIX = "access_key_"
@@ -89,8 +89,8 @@ NEEDS_LAST_USE = (unused_key_due, never_used_key_due)  # 1.4 goes by age alone: 
 
 
 @dataclass
-class _Draft:
-    """What a credential plan collects before it becomes a Plan."""
+class _CredentialChanges:
+    """What a credential plan collects, credential by credential, before it becomes a plan."""
 
     steps: list[ApiCall]
     undo: list[ApiCall]
@@ -99,43 +99,47 @@ class _Draft:
     own: list[str]  # the caller's credentials that were left out
 
     @classmethod
-    def empty(cls) -> _Draft:
+    def empty(cls) -> _CredentialChanges:
         return cls([], [], [], [], [])
 
 
-def _plan_key(fix: FixContext, draft: _Draft, row: CredentialRow, slot: int, control_id: str, due: KeyDue) -> None:
+def _plan_key(
+    fix: FixContext, changes: _CredentialChanges, row: CredentialRow, slot: int, control_id: str, due: KeyDue
+) -> None:
     label = f"{row.user}'s access_key_{slot}"
     try:
         key = key_slots(row, access_keys(fix, row.user)).get(slot)
     except AwsReadError as error:
-        draft.notes.append(f"{label}: cannot list the user's keys ({error.reason}); not changed.")
+        changes.notes.append(f"{label}: cannot list the user's keys ({error.reason}); not changed.")
         return
     if key is None:
-        draft.notes.append(f"{label}: IAM lists no such key any more (the credential report is older); nothing to do.")
+        changes.notes.append(
+            f"{label}: IAM lists no such key any more (the credential report is older); nothing to do."
+        )
         return
     key_id = str(key["AccessKeyId"])
     if key_id == fix.caller_access_key_id:
-        draft.own.append(f"your own access key {key_id} ({label})")
+        changes.own.append(f"your own access key {key_id} ({label})")
         return
     earlier = fix.earlier.find("iam", "UpdateAccessKey", AccessKeyId=key_id, Status="Inactive")
     if earlier:
-        draft.notes.append(f"{label} ({key_id}) is deactivated by {fix.earlier.by_whom(earlier)}.")
+        changes.notes.append(f"{label} ({key_id}) is deactivated by {fix.earlier.by_whom(earlier)}.")
         return
     if key.get("Status") != "Active":
-        draft.notes.append(f"{label} ({key_id}) is already inactive (the credential report is older); nothing to do.")
+        changes.notes.append(f"{label} ({key_id}) is already inactive (the credential report is older); nothing to do.")
         return
     try:
         last_used = _last_used(fix, key_id) if due in NEEDS_LAST_USE else None
     except AwsReadError as error:
-        draft.notes.append(f"{label} ({key_id}): cannot read its last use ({error.reason}); not changed.")
+        changes.notes.append(f"{label} ({key_id}): cannot read its last use ({error.reason}); not changed.")
         return
     facts = KeyFacts(row.user, slot, key_id, "Active", key["CreateDate"], last_used)
     reason = due(facts, fix.inventory.now)
     if reason is None:
-        draft.notes.append(f"{label} ({key_id}) no longer fails {control_id} by IAM's current data; not changed.")
+        changes.notes.append(f"{label} ({key_id}) no longer fails {control_id} by IAM's current data; not changed.")
         return
     params = {"UserName": row.user, "AccessKeyId": key_id}
-    draft.steps.append(
+    changes.steps.append(
         ApiCall(
             f"deactivate-{key_id}",
             "iam",
@@ -146,7 +150,7 @@ def _plan_key(fix: FixContext, draft: _Draft, row: CredentialRow, slot: int, con
             Risk.DISRUPTIVE,
         )
     )
-    draft.undo.append(
+    changes.undo.append(
         ApiCall(
             f"reactivate-{key_id}",
             "iam",
@@ -156,28 +160,28 @@ def _plan_key(fix: FixContext, draft: _Draft, row: CredentialRow, slot: int, con
             f"reactivate {label} ({key_id})",
         )
     )
-    draft.affected.append(f"user {row.user}: whatever signs requests with access key {key_id}")
+    changes.affected.append(f"user {row.user}: whatever signs requests with access key {key_id}")
 
 
-def _plan_password(fix: FixContext, draft: _Draft, row: CredentialRow, reason: str) -> None:
+def _plan_password(fix: FixContext, changes: _CredentialChanges, row: CredentialRow, reason: str) -> None:
     if row.user == fix.caller_user_name:
-        draft.own.append(f"your own console password (user {row.user})")
+        changes.own.append(f"your own console password (user {row.user})")
         return
     earlier = fix.earlier.find("iam", "DeleteLoginProfile", UserName=row.user)
     if earlier:
-        draft.notes.append(f"{row.user}'s console password is deleted by {fix.earlier.by_whom(earlier)}.")
+        changes.notes.append(f"{row.user}'s console password is deleted by {fix.earlier.by_whom(earlier)}.")
         return
     try:
         fix.inventory.fetch("iam", "GetLoginProfile", fix.home_region, UserName=row.user)
     except AwsReadError as error:
         if error.code == "NoSuchEntity":
-            draft.notes.append(f"{row.user} has no console password any more (the report is older); nothing to do.")
+            changes.notes.append(f"{row.user} has no console password any more (the report is older); nothing to do.")
         else:
-            draft.notes.append(
+            changes.notes.append(
                 f"{row.user}'s console password: cannot confirm it exists ({error.reason}); not changed."
             )
         return
-    draft.steps.append(
+    changes.steps.append(
         ApiCall(
             f"delete-login-profile-{row.user}",
             "iam",
@@ -189,57 +193,60 @@ def _plan_password(fix: FixContext, draft: _Draft, row: CredentialRow, reason: s
             Risk.IRREVERSIBLE,
         )
     )
-    draft.affected.append(f"user {row.user}: can no longer sign in to the AWS console")
-    draft.notes.append(
+    changes.affected.append(f"user {row.user}: can no longer sign in to the AWS console")
+    changes.notes.append(
         f"Deleting {row.user}'s console password cannot be undone: the password is gone. If {row.user} needs the "
         "console again, an admin sets a new password with `aws iam create-login-profile` (there is no undo step)."
     )
 
 
-def credential_plan(
-    fix: FixContext, plan_id: str, control_id: str, title: str, due: KeyDue, notes: tuple[str, ...] = ()
-) -> Plan:
+def credential_plan(fix: FixContext, control_id: str, due: KeyDue, notes: tuple[str, ...] = ()) -> PlanDraft:
     """Deactivate each failing key of `control_id` (and, for 1.3, delete each failing console password)."""
-    try:
-        failing = failing_credentials(fix, control_id)
-        rows = {row.user: row for row in fix.inventory.credential_report()}
-    except AwsReadError as error:
-        return Plan(plan_id, (control_id,), title, (), refused=f"cannot read the credential report: {error.reason}")
+    failing = failing_credentials(fix, control_id)
+    rows = {row.user: row for row in fix.inventory.credential_report()}
     if not failing:
-        return Plan(plan_id, (control_id,), title, ())
-    draft = _Draft.empty()
+        return PlanDraft()
+    changes = _CredentialChanges.empty()
     for user, credential, reason in failing:
         row = rows.get(user)
         if row is None:
-            draft.notes.append(f"{user} is no longer in the credential report; nothing to do.")
+            changes.notes.append(f"{user} is no longer in the credential report; nothing to do.")
         elif credential == PASSWORD:
-            _plan_password(fix, draft, row, reason)
+            _plan_password(fix, changes, row, reason)
         else:
-            _plan_key(fix, draft, row, int(credential.removeprefix(KEY_SLOT_PREFIX)), control_id, due)
+            _plan_key(fix, changes, row, int(credential.removeprefix(KEY_SLOT_PREFIX)), control_id, due)
     own_note = (
         [
             "Left out, so the wizard cannot lock you out: "
-            + "; ".join(draft.own)
+            + "; ".join(changes.own)
             + f". It still fails {control_id}: rotate or retire it yourself, from other credentials."
         ]
-        if draft.own
+        if changes.own
         else []
     )
-    all_notes = (*own_note, *(notes if draft.steps else ()), *draft.notes)
+    all_notes = (*own_note, *(notes if changes.steps else ()), *changes.notes)
     refused = None
-    if not draft.steps and draft.own:
-        refused = f"the only credential(s) left to fix are your own ({'; '.join(draft.own)}): not changed"
-    return Plan(
-        plan_id,
-        (control_id,),
-        title,
-        tuple(draft.steps),
-        undo=tuple(draft.undo),
-        notes=all_notes,
-        affected=tuple(draft.affected),
-        refused=refused,
-    )
+    if not changes.steps and changes.own:
+        refused = f"the only credential(s) left to fix are your own ({'; '.join(changes.own)}): not changed"
+    return PlanDraft(changes.steps, undo=changes.undo, notes=all_notes, affected=changes.affected, refused=refused)
 
+
+# What each plan adds to its notes when it deactivates something.
+UNUSED_CREDENTIAL_NOTES = (
+    "Deactivated keys are kept: reactivate one (the undo) if something turns out to need it, or delete it "
+    "once nothing has complained for a while.",
+)
+OLD_KEY_NOTES = (
+    "Rotate rather than just switch off a key that is in use: create a new key for the user "
+    "(`aws iam create-access-key`), switch every program to it, check it works, then deactivate the old "
+    "key (this plan) and delete it once nothing breaks.",
+    "The wizard does not create access keys: a new secret should go straight to the person or program that "
+    "uses it, not through this tool, its screen or its log.",
+)
+SETUP_KEY_NOTES = (
+    "These keys were made along with a console user and never used. Create a key only when a program "
+    "needs one; console users sign in with their password and MFA.",
+)
 
 KEY_PERMISSIONS = (
     "iam:GenerateCredentialReport",
@@ -253,52 +260,30 @@ KEY_PERMISSIONS = (
 @register_fix(
     "unused-credentials",
     ("1.3",),
+    title=f"Disable credentials unused for {UNUSED_CREDENTIAL_DAYS} days or more",
     permissions=(*KEY_PERMISSIONS, "iam:GetLoginProfile", "iam:DeleteLoginProfile"),
 )
-def unused_credentials_plan(fix: FixContext) -> Plan:
-    return credential_plan(
-        fix,
-        "unused-credentials",
-        "1.3",
-        "Disable credentials unused for 90 days or more",
-        unused_key_due,
-        (
-            "Deactivated keys are kept: reactivate one (the undo) if something turns out to need it, or delete it "
-            "once nothing has complained for a while.",
-        ),
-    )
-
-
-@register_fix("old-access-keys", ("1.4",), after=("unused-credentials",), permissions=KEY_PERMISSIONS)
-def old_access_keys_plan(fix: FixContext) -> Plan:
-    return credential_plan(
-        fix,
-        "old-access-keys",
-        "1.4",
-        "Deactivate access keys older than 90 days",
-        old_key_due,
-        (
-            "Rotate rather than just switch off a key that is in use: create a new key for the user "
-            "(`aws iam create-access-key`), switch every program to it, check it works, then deactivate the old "
-            "key (this plan) and delete it once nothing breaks.",
-            "The wizard does not create access keys: a new secret should go straight to the person or program that "
-            "uses it, not through this tool, its screen or its log.",
-        ),
-    )
+def unused_credentials_plan(fix: FixContext) -> PlanDraft:
+    return credential_plan(fix, "1.3", unused_key_due, UNUSED_CREDENTIAL_NOTES)
 
 
 @register_fix(
-    "setup-access-keys", ("1.21",), after=("unused-credentials", "old-access-keys"), permissions=KEY_PERMISSIONS
+    "old-access-keys",
+    ("1.4",),
+    title=f"Deactivate access keys older than {KEY_ROTATION_DAYS} days",
+    after=("unused-credentials",),
+    permissions=KEY_PERMISSIONS,
 )
-def setup_access_keys_plan(fix: FixContext) -> Plan:
-    return credential_plan(
-        fix,
-        "setup-access-keys",
-        "1.21",
-        "Deactivate never-used access keys of console users",
-        never_used_key_due,
-        (
-            "These keys were made along with a console user and never used. Create a key only when a program "
-            "needs one; console users sign in with their password and MFA.",
-        ),
-    )
+def old_access_keys_plan(fix: FixContext) -> PlanDraft:
+    return credential_plan(fix, "1.4", old_key_due, OLD_KEY_NOTES)
+
+
+@register_fix(
+    "setup-access-keys",
+    ("1.21",),
+    title="Deactivate never-used access keys of console users",
+    after=("unused-credentials", "old-access-keys"),
+    permissions=KEY_PERMISSIONS,
+)
+def setup_access_keys_plan(fix: FixContext) -> PlanDraft:
+    return credential_plan(fix, "1.21", never_used_key_due, SETUP_KEY_NOTES)

@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from actions.fixes.aws_resources import (
+    CREATED_BY_TAG,
     PRIVATE_BUCKET_PERMISSIONS,
     bucket_exists,
     our_bucket_name,
     private_bucket_steps,
+    read_each_region,
     renamed_note,
 )
-from actions.registry import FixContext, register_fix
-from wizard.aws.policy_documents import policy_json
+from actions.registry import FixContext, PlanDraft, register_fix
+from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.collectors.regional import KmsKey
-from wizard.errors import AwsReadError
-from wizard.plans.model import ApiCall, Plan, Risk, in_lanes
+from wizard.plans.model import ApiCall, Risk, in_lanes
 
 FLOW_LOG_TRAFFIC = "REJECT"  # the CIS minimum; ALL logs accepted traffic too (more data, more cost)
 FLOW_LOG_DELIVERY = "delivery.logs.amazonaws.com"
-CREATED_BY_TAG = {"Key": "created-by", "Value": "cis-wizard"}
 
 
 def _unread(what: str, unreadable: list[str]) -> list[str]:
@@ -39,6 +39,7 @@ def rotation_target(key: KmsKey, region: str) -> tuple[str, str]:
 @register_fix(
     "kms-rotation",
     ("2.8",),
+    title="Turn on yearly rotation for customer-managed KMS keys",
     permissions=(
         "kms:ListKeys",
         "kms:ListAliases",
@@ -48,19 +49,13 @@ def rotation_target(key: KmsKey, region: str) -> tuple[str, str]:
         "kms:DisableKeyRotation",
     ),
 )
-def kms_rotation_plan(fix: FixContext) -> Plan:
-    title = "Turn on yearly rotation for customer-managed KMS keys"
+def kms_rotation_plan(fix: FixContext) -> PlanDraft:
     steps: list[ApiCall] = []
     undo: list[ApiCall] = []
     affected: list[str] = []
-    unreadable: list[str] = []
     seen: set[tuple[str, str]] = set()
-    for region in fix.inventory.regions:
-        try:
-            keys = fix.inventory.kms_keys(region)
-        except AwsReadError as error:
-            unreadable.append(f"{region}: {error.reason}")
-            continue
+    keys_by_region, unreadable = read_each_region(fix, fix.inventory.kms_keys)
+    for region, keys in keys_by_region:
         for key in keys:
             if key.rotation_enabled is not False:  # True: done; None: not a key CIS 2.8 is about
                 continue
@@ -95,7 +90,7 @@ def kms_rotation_plan(fix: FixContext) -> Plan:
             affected.append(f"{label} in {key_region}: nothing changes for its users")
     if not steps:
         refused = f"cannot read the KMS keys: {'; '.join(unreadable)}" if unreadable else None
-        return Plan("kms-rotation", ("2.8",), title, (), refused=refused)
+        return PlanDraft(refused=refused)
     notes = [
         "AWS keeps every earlier key material, so data encrypted before a rotation still decrypts; key ids, "
         "ARNs, aliases and policies do not change.",
@@ -104,9 +99,7 @@ def kms_rotation_plan(fix: FixContext) -> Plan:
         *_unread("KMS keys", unreadable),
     ]
     steps = in_lanes([], [[step] for step in steps])  # one key's rotation does not wait for another's
-    return Plan(
-        "kms-rotation", ("2.8",), title, tuple(steps), undo=tuple(undo), notes=tuple(notes), affected=tuple(affected)
-    )
+    return PlanDraft(steps, undo=undo, notes=notes, affected=affected)
 
 
 # -- 2.9 -------------------------------------------------------------------------------------------------------
@@ -120,26 +113,17 @@ def flow_log_bucket_policy(fix: FixContext, bucket: str) -> str:
         "StringEquals": {"aws:SourceAccount": fix.account_id},
         "ArnLike": {"aws:SourceArn": f"arn:{fix.partition}:logs:*:{fix.account_id}:*"},
     }
+    written = {**source, "StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"}}
+    bucket_arn = f"arn:{fix.partition}:s3:::{bucket}"
     return policy_json(
-        {
-            "Sid": "AWSLogDeliveryWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": FLOW_LOG_DELIVERY},
-            "Action": "s3:PutObject",
-            "Resource": f"arn:{fix.partition}:s3:::{bucket}/AWSLogs/{fix.account_id}/*",
-            "Condition": {
-                **source,
-                "StringEquals": {**source["StringEquals"], "s3:x-amz-acl": "bucket-owner-full-control"},
-            },
-        },
-        {
-            "Sid": "AWSLogDeliveryAclCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": FLOW_LOG_DELIVERY},
-            "Action": "s3:GetBucketAcl",
-            "Resource": f"arn:{fix.partition}:s3:::{bucket}",
-            "Condition": source,
-        },
+        service_grant(
+            "AWSLogDeliveryWrite",
+            FLOW_LOG_DELIVERY,
+            "s3:PutObject",
+            f"{bucket_arn}/AWSLogs/{fix.account_id}/*",
+            written,
+        ),
+        service_grant("AWSLogDeliveryAclCheck", FLOW_LOG_DELIVERY, "s3:GetBucketAcl", bucket_arn, source),
     )
 
 
@@ -149,66 +133,36 @@ def vpcs_without_flow_logs(vpcs: list[dict[str, Any]], flow_logs: list[dict[str,
     return [vpc["VpcId"] for vpc in vpcs if vpc["VpcId"] not in active]
 
 
-@register_fix(
-    "vpc-flow-logs",
-    ("2.9",),
-    permissions=(
-        *PRIVATE_BUCKET_PERMISSIONS,
-        "ec2:DescribeVpcs",
-        "ec2:DescribeFlowLogs",
-        "ec2:CreateFlowLogs",
-        "ec2:CreateTags",
-        "logs:CreateLogDelivery",
-        "logs:DeleteLogDelivery",
-    ),
-)
-def vpc_flow_logs_plan(fix: FixContext) -> Plan:
-    title = f"Flow logs ({FLOW_LOG_TRAFFIC} traffic) for every VPC, delivered to S3"
-    missing: dict[str, list[str]] = {}
-    unreadable: list[str] = []
-    for region in fix.inventory.regions:
-        try:
-            lacking = vpcs_without_flow_logs(fix.inventory.vpcs(region), fix.inventory.flow_logs(region))
-        except AwsReadError as error:
-            unreadable.append(f"{region}: {error.reason}")
-            continue
-        if lacking:
-            missing[region] = lacking
-    if not missing:
-        refused = f"cannot read the VPCs or flow logs: {'; '.join(unreadable)}" if unreadable else None
-        return Plan("vpc-flow-logs", ("2.9",), title, (), refused=refused)
-    bucket = flow_log_bucket(fix)
-    destination = f"arn:{fix.partition}:s3:::{bucket}"  # a bucket ARN without a /prefix (see MOTO_NOTES)
-    try:
-        reuse = bucket_exists(fix, bucket)
-    except AwsReadError as error:
-        return Plan(
-            "vpc-flow-logs", ("2.9",), title, (), refused=f"cannot list buckets to look for {bucket}: {error.reason}"
-        )
-    bucket_steps = private_bucket_steps(
-        fix, "flow-logs", bucket, fix.home_region, flow_log_bucket_policy(fix, bucket), "VPC flow log delivery"
+def vpcs_lacking_flow_logs(fix: FixContext) -> tuple[dict[str, list[str]], list[str]]:
+    """Region -> the VPCs there with no active flow log; and the regions that could not be read."""
+    lacking, unreadable = read_each_region(
+        fix, lambda region: vpcs_without_flow_logs(fix.inventory.vpcs(region), fix.inventory.flow_logs(region))
     )
-    per_region: list[ApiCall] = []
-    for region, vpc_ids in missing.items():
-        per_region.append(
-            ApiCall(
-                f"flow-logs-{region}",
-                "ec2",
-                "CreateFlowLogs",
-                {
-                    "ResourceIds": vpc_ids,
-                    "ResourceType": "VPC",
-                    "TrafficType": FLOW_LOG_TRAFFIC,
-                    "LogDestinationType": "s3",
-                    "LogDestination": destination,
-                    "TagSpecifications": [{"ResourceType": "vpc-flow-log", "Tags": [CREATED_BY_TAG]}],
-                },
-                region,
-                f"log {FLOW_LOG_TRAFFIC} traffic of {', '.join(vpc_ids)} to s3://{bucket}",
-                Risk.SAFE,
-            )
-        )
-    steps = in_lanes(bucket_steps, [[step] for step in per_region])  # every region once the bucket is ready
+    return {region: vpc_ids for region, vpc_ids in lacking if vpc_ids}, unreadable
+
+
+def _create_flow_logs(region: str, vpc_ids: list[str], bucket: str, destination: str) -> ApiCall:
+    return ApiCall(
+        f"flow-logs-{region}",
+        "ec2",
+        "CreateFlowLogs",
+        {
+            "ResourceIds": vpc_ids,
+            "ResourceType": "VPC",
+            "TrafficType": FLOW_LOG_TRAFFIC,
+            "LogDestinationType": "s3",
+            "LogDestination": destination,
+            "TagSpecifications": [{"ResourceType": "vpc-flow-log", "Tags": [CREATED_BY_TAG]}],
+        },
+        region,
+        f"log {FLOW_LOG_TRAFFIC} traffic of {', '.join(vpc_ids)} to s3://{bucket}",
+        Risk.SAFE,
+    )
+
+
+def _flow_log_notes(
+    fix: FixContext, missing: dict[str, list[str]], unreadable: list[str], bucket: str, reuse: bool
+) -> list[str]:
     created = ", ".join(f"{region}: {' '.join(ids)}" for region, ids in missing.items())
     notes = [
         f"Flow logs go to s3://{bucket} in {fix.home_region}"
@@ -226,14 +180,40 @@ def vpc_flow_logs_plan(fix: FixContext) -> Plan:
         notes.append(
             f"If another AWS account owns a bucket called {bucket}, creating it fails before anything changes."
         )
-    return Plan(
-        "vpc-flow-logs",
-        ("2.9",),
-        title,
-        tuple(steps),
-        notes=tuple(notes),
-        affected=tuple(
+    return notes
+
+
+@register_fix(
+    "vpc-flow-logs",
+    ("2.9",),
+    title=f"Flow logs ({FLOW_LOG_TRAFFIC} traffic) for every VPC, delivered to S3",
+    permissions=(
+        *PRIVATE_BUCKET_PERMISSIONS,
+        "ec2:DescribeVpcs",
+        "ec2:DescribeFlowLogs",
+        "ec2:CreateFlowLogs",
+        "ec2:CreateTags",
+        "logs:CreateLogDelivery",
+        "logs:DeleteLogDelivery",
+    ),
+)
+def vpc_flow_logs_plan(fix: FixContext) -> PlanDraft:
+    missing, unreadable = vpcs_lacking_flow_logs(fix)
+    if not missing:
+        refused = f"cannot read the VPCs or flow logs: {'; '.join(unreadable)}" if unreadable else None
+        return PlanDraft(refused=refused)
+    bucket = flow_log_bucket(fix)
+    destination = f"arn:{fix.partition}:s3:::{bucket}"  # a bucket ARN without a /prefix (see MOTO_NOTES)
+    reuse = bucket_exists(fix, bucket)
+    bucket_steps = private_bucket_steps(
+        fix, "flow-logs", bucket, fix.home_region, flow_log_bucket_policy(fix, bucket), "VPC flow log delivery"
+    )
+    per_region = [_create_flow_logs(region, vpc_ids, bucket, destination) for region, vpc_ids in missing.items()]
+    return PlanDraft(
+        in_lanes(bucket_steps, [[step] for step in per_region]),  # every region once the bucket is ready
+        notes=_flow_log_notes(fix, missing, unreadable, bucket, reuse),
+        affected=[
             f"{vpc} ({region}): its rejected traffic is recorded" for region, ids in missing.items() for vpc in ids
-        ),
+        ],
         extra_actions=("logs:CreateLogDelivery", "logs:DeleteLogDelivery"),
     )

@@ -24,10 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.registry import FixContext, register_fix
+from actions.fixes.aws_resources import read_each_region
+from actions.registry import FixContext, PlanDraft, register_fix
 from wizard.checks.section_4_networking import WORLD_IPV4, WORLD_IPV6, offending_permissions
 from wizard.errors import AwsReadError
-from wizard.plans.model import ApiCall, Plan, Risk, in_lanes
+from wizard.plans.model import ApiCall, Risk, in_lanes
 
 SSH_PORT = 22
 RDP_PORT = 3389
@@ -175,13 +176,8 @@ def _ingress_parts(group: dict[str, Any], account_id: str) -> Iterable[tuple[fro
 def revokes_for(fix: FixContext, owners: frozenset[str]) -> tuple[list[GroupRevoke], list[str]]:
     """The groups (and rule parts) plan `owners` removes, and the regions whose groups could not be read."""
     revokes: list[GroupRevoke] = []
-    unreadable: list[str] = []
-    for region in fix.inventory.regions:
-        try:
-            groups = fix.inventory.security_groups(region)
-        except AwsReadError as error:
-            unreadable.append(f"{region}: {error.reason}")
-            continue
+    groups_by_region, unreadable = read_each_region(fix, fix.inventory.security_groups)
+    for region, groups in groups_by_region:
         for group in groups:
             revoke = GroupRevoke(region, group)
             revoke.ingress = [part for who, part in _ingress_parts(group, fix.account_id) if who == owners]
@@ -320,13 +316,11 @@ def _notes(owners: frozenset[str], revokes: list[GroupRevoke]) -> list[str]:
     return notes
 
 
-def network_plan(fix: FixContext, owners: frozenset[str]) -> Plan:
-    plan_id = PLAN_IDS[owners]
+def network_plan(fix: FixContext, owners: frozenset[str]) -> PlanDraft:
+    """What the plan owning the rule parts of `owners` revokes (see the module's docstring)."""
     # A shared plan names only the controls being fixed (those the audit saw failing), so checking afterwards
     # does not report a control nobody asked to fix; built without an audit, it names all it serves.
-    controls = tuple(sorted(fix.failing(owners) or owners))
-    requires = shared_plan_ids(next(iter(owners))) if len(owners) == 1 else ()
-    title = TITLES[plan_id]
+    controls = sorted(fix.failing(owners) or owners)
     revokes, unreadable = revokes_for(fix, owners)
     unread = [f"Security groups not read, so not changed: {'; '.join(unreadable)}."] if unreadable else []
     if not revokes:
@@ -334,19 +328,11 @@ def network_plan(fix: FixContext, owners: frozenset[str]) -> Plan:
         refused = None
         if unreadable and len(owners) == 1:
             refused = f"cannot read the security groups: {'; '.join(unreadable)}"
-        return Plan(plan_id, controls, title, (), requires, refused=refused)
+        return PlanDraft(refused=refused, control_ids=controls)
     steps, undo = _steps(revokes)
     affected, unused = affected_interfaces(fix, revokes)
-    return Plan(
-        plan_id,
-        controls,
-        title,
-        tuple(steps),
-        requires,
-        tuple(undo),
-        notes=tuple(_notes(owners, revokes) + unused + unread),
-        affected=tuple(affected),
-    )
+    notes = _notes(owners, revokes) + unused + unread
+    return PlanDraft(steps, undo=undo, notes=notes, affected=affected, control_ids=controls)
 
 
 NETWORK_PERMISSIONS = (
@@ -360,24 +346,37 @@ NETWORK_PERMISSIONS = (
 )
 
 
-@register_fix("world-ssh", (SSH,), requires=shared_plan_ids(SSH), permissions=NETWORK_PERMISSIONS)
-def world_ssh_plan(fix: FixContext) -> Plan:
+@register_fix(
+    "world-ssh", (SSH,), title=TITLES["world-ssh"], requires=shared_plan_ids(SSH), permissions=NETWORK_PERMISSIONS
+)
+def world_ssh_plan(fix: FixContext) -> PlanDraft:
     return network_plan(fix, frozenset({SSH}))
 
 
-@register_fix("world-rdp", (RDP,), requires=shared_plan_ids(RDP), permissions=NETWORK_PERMISSIONS)
-def world_rdp_plan(fix: FixContext) -> Plan:
+@register_fix(
+    "world-rdp", (RDP,), title=TITLES["world-rdp"], requires=shared_plan_ids(RDP), permissions=NETWORK_PERMISSIONS
+)
+def world_rdp_plan(fix: FixContext) -> PlanDraft:
     return network_plan(fix, frozenset({RDP}))
 
 
-@register_fix("default-security-groups", (DEFAULT,), requires=shared_plan_ids(DEFAULT), permissions=NETWORK_PERMISSIONS)
-def default_security_groups_plan(fix: FixContext) -> Plan:
+@register_fix(
+    "default-security-groups",
+    (DEFAULT,),
+    title=TITLES["default-security-groups"],
+    requires=shared_plan_ids(DEFAULT),
+    permissions=NETWORK_PERMISSIONS,
+)
+def default_security_groups_plan(fix: FixContext) -> PlanDraft:
     return network_plan(fix, frozenset({DEFAULT}))
 
 
 def _register_shared(owners: frozenset[str]) -> None:
     # Registered without control ids: each control stays mapped to its own plan, which requires this one.
-    register_fix(PLAN_IDS[owners], (), permissions=NETWORK_PERMISSIONS)(lambda fix: network_plan(fix, owners))
+    plan_id = PLAN_IDS[owners]
+    register_fix(plan_id, (), title=TITLES[plan_id], permissions=NETWORK_PERMISSIONS)(
+        lambda fix: network_plan(fix, owners)
+    )
 
 
 for _owners in PLAN_IDS:

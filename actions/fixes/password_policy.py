@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.registry import FixContext, register_fix
-from wizard.plans.model import ApiCall, Plan, Risk
+from actions.registry import FixContext, PlanDraft, register_fix
+from wizard.plans.model import ApiCall, Risk
 
 PASSWORD_CONTROLS = ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11")
 REQUIRED_FLAGS = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireSymbols", "RequireNumbers")
@@ -50,20 +50,20 @@ def merged_policy(current: dict[str, Any], min_length: int, reuse: int, max_age:
 @register_fix(
     "password-policy",
     PASSWORD_CONTROLS,
+    title="Set a password policy that meets CIS 1.5-1.11",
     permissions=(
         "iam:GetAccountPasswordPolicy",
         "iam:UpdateAccountPasswordPolicy",
         "iam:DeleteAccountPasswordPolicy",
     ),
 )
-def password_policy_plan(fix: FixContext) -> Plan:
+def password_policy_plan(fix: FixContext) -> PlanDraft:
     policy = fix.inventory.password_policy()
     current = current_parameters(policy)
     options = fix.options
     merged = merged_policy(current, options.min_password_length, options.password_reuse, options.max_password_age)
-    title = "Set a password policy that meets CIS 1.5-1.11"
     if policy is not None and merged == current:
-        return Plan("password-policy", PASSWORD_CONTROLS, title, ())
+        return PlanDraft()
     kept = [
         f"{k}={current[k]}"
         for k in ("MinimumPasswordLength", "PasswordReusePrevention", "MaxPasswordAge")
@@ -94,4 +94,4 @@ def password_policy_plan(fix: FixContext) -> Plan:
     notes = ["Existing users keep their passwords until they next change them (or until they expire)."]
     if kept:
         notes.append("Kept stricter existing values: " + ", ".join(kept) + ".")
-    return Plan("password-policy", PASSWORD_CONTROLS, title, (update,), undo=(undo,), notes=tuple(notes))
+    return PlanDraft((update,), undo=(undo,), notes=notes)

@@ -94,3 +94,7 @@ def log_group_of(target: TrailTarget, fix: FixContext) -> tuple[str, str]:
     if target.log_group_arn:
         return log_group_name_and_region(target.log_group_arn)
     return cloudtrail_log_group(fix), target.region
+
+
+# What every fix of a trail reads to find the trails (`all_trails`, `main_trail`).
+TRAIL_READS = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")

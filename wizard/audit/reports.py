@@ -25,19 +25,13 @@ from wizard.audit.findings import Status
 from wizard.audit.run import AuditResult, ControlResult
 from wizard.catalog import load_catalog
 from wizard.inert_text import csv_cell, inert_text
+from wizard.styles import status_badge
 
 if TYPE_CHECKING:
     from wizard.state.waivers import Waiver
 
 Waivers = Mapping[str, "Waiver"]  # control id -> waiver, e.g. WaiverBook.waivers
 FORMATS = ("table", "json", "csv", "asff")
-STATUS_STYLES = {
-    Status.PASS: "bold green",
-    Status.FAIL: "bold red",
-    Status.MANUAL: "bold yellow",
-    Status.ERROR: "bold magenta",
-    Status.NOT_APPLICABLE: "dim",
-}
 
 
 def _timestamp(result: AuditResult, which: str) -> str:
@@ -191,7 +185,7 @@ def render_asff(result: AuditResult) -> str:
 
 
 def status_text(status: Status, waiver: Waiver | None = None, today: date | None = None) -> Text:
-    text = Text(status.value if status is not Status.NOT_APPLICABLE else "N/A", style=STATUS_STYLES[status])
+    text = status_badge(status)
     if waiver is not None:
         day = today or _utc_today()
         text.append(f" ({waiver.marker(day)})", style="bold red" if waiver.is_expired(day) else "yellow")

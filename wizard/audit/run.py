@@ -65,7 +65,7 @@ class AuditResult:
         return sum(r.finding.status is Status.PASS for r in pool), len(pool)
 
 
-ProgressCallback = Callable[[AuditProgress], None]
+ProgressCallback = Callable[[AuditProgress], object]  # what it returns is ignored
 
 
 class AuditCancelled(Exception):
@@ -138,8 +138,8 @@ def run_audit(
         _run_all(pool, check_jobs, "check", progress, cancel)  # type: ignore[arg-type]
         checked = {check_jobs[f]: f.result() for f in check_jobs}
     results = [ControlResult(c, checked[c.id][0]) for c in controls]
-    reads = {control_id: used for control_id, (_, used) in checked.items()}
-    return AuditResult(identity, regions, started, datetime.now(UTC), ctx.api_calls, results, inventory, reads)
+    used_reads = {control_id: used for control_id, (_, used) in checked.items()}
+    return AuditResult(identity, regions, started, datetime.now(UTC), ctx.api_calls, results, inventory, used_reads)
 
 
 def _check_noting_reads(check: Check, inventory: Inventory) -> tuple[Finding, ReadLog]:

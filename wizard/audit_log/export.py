@@ -6,9 +6,22 @@ import json
 import re
 from typing import Any
 
-from wizard.audit_log.query import call_name, error_text, outcome
-from wizard.audit_log.records import Kind, Record
+from wizard.audit_log.records import Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence, report_to_dict
+from wizard.audit_log.report_wording import (
+    call_cli,
+    call_params,
+    call_status,
+    describe,
+    evidence_items,
+    other_sections,
+    plan_commands,
+    pretty_json,
+    record_details,
+    resource_items,
+    verdict,
+    when,
+)
 from wizard.inert_text import inert
 
 
@@ -22,87 +35,6 @@ def render_report(report: AuditReport, fmt: str) -> str:
     if fmt == "md":
         return render_markdown(report)
     raise ValueError(f"unknown export format {fmt!r}")
-
-
-# -- shared wording ----------------------------------------------------------------------------------
-def when(record: Record) -> str:
-    """`2025-05-01 09:30:00Z`: UTC to the second."""
-    return record.time[:19].replace("T", " ") + "Z"
-
-
-def pretty_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-
-
-def evidence_items(data: dict[str, Any]) -> list[dict[str, Any]]:
-    items = data.get("evidence")
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def resource_items(data: dict[str, Any]) -> list[dict[str, Any]]:
-    items = data.get("resources")
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def verdict(data: dict[str, Any]) -> str:
-    """`FAIL: 2 users without MFA`, from a finding, verify or checklist payload."""
-    head = " ".join(str(data[key]) for key in ("status", "step") if data.get(key) not in (None, ""))
-    summary = data.get("summary")
-    if summary:
-        return f"{head}: {summary}" if head else str(summary)
-    return head or "(no status recorded)"
-
-
-def describe(record: Record) -> str:
-    """One line on a plan, confirm, checklist, attestation, waiver or other record."""
-    return outcome(record, {})
-
-
-def plan_commands(record: Record) -> list[str]:
-    """The exact calls a plan record shows, as `aws ...` commands (payload `plan.steps` or `calls`)."""
-    plan = record.payload.get("plan")
-    steps = plan.get("steps") if isinstance(plan, dict) else record.payload.get("calls")
-    if not isinstance(steps, list):
-        return []
-    return [str(step.get("cli") or call_name(step)) for step in steps if isinstance(step, dict)]
-
-
-def record_details(record: Record) -> dict[str, Any]:
-    """A payload without what is already shown in words (and a plan without its steps and "before")."""
-    shown = {"status", "summary", "evidence", "resources", "call_id", "step", "before", "answer", "how", "by", "reason"}
-    shown |= {"owner", "expires"} if record.kind == Kind.WAIVER else set()
-    details = {key: value for key, value in record.payload.items() if key not in shown}
-    if isinstance(details.get("plan"), dict):
-        details["plan"] = {key: value for key, value in details["plan"].items() if key not in ("steps", "cli")}
-    return details
-
-
-def call_status(step: CallStep) -> str:
-    if step.result is None:
-        return "NO RESULT recorded: the call may or may not have reached AWS"
-    payload = step.result.payload
-    if payload.get("status") == "error":
-        return error_text(payload)
-    return str(payload.get("status", "?"))
-
-
-def call_params(step: CallStep) -> Any:
-    return step.intent.payload.get("params") if step.intent else None
-
-
-def call_cli(step: CallStep) -> str:
-    if step.intent is None:
-        return str(step.result.payload.get("operation", "?")) if step.result else "?"
-    return str(step.intent.payload.get("cli") or call_name(step.intent.payload))
-
-
-def other_sections(trail: ControlTrail) -> list[tuple[str, list[Record]]]:
-    return [
-        ("Checklist", trail.checklists),
-        ("Attestations", trail.attestations),
-        ("Waivers", trail.waivers),
-        ("Other records", trail.other),
-    ]
 
 
 # -- Markdown ----------------------------------------------------------------------------------------

@@ -6,20 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from wizard.audit_log.export import (
-    call_cli,
-    call_params,
-    call_status,
-    describe,
-    evidence_items,
-    other_sections,
-    plan_commands,
-    pretty_json,
-    record_details,
-    resource_items,
-    verdict,
-    when,
-)
+from wizard.audit_log import report_wording as wording
 from wizard.audit_log.records import Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence
 from wizard.inert_text import inert
@@ -51,11 +38,11 @@ def _e(value: Any) -> str:
 
 
 def _pre(value: Any) -> str:
-    return f"<pre>{_e(pretty_json(value))}</pre>"
+    return f"<pre>{_e(wording.pretty_json(value))}</pre>"
 
 
 def _stamp(record: Record) -> str:
-    return f'<span class="muted">#{record.seq} · {_e(when(record))} · {_e(record.who)}</span>'
+    return f'<span class="muted">#{record.seq} · {_e(wording.when(record))} · {_e(record.who)}</span>'
 
 
 def _status_class(text: str) -> str:
@@ -64,9 +51,9 @@ def _status_class(text: str) -> str:
 
 
 def _evidence(item: Evidence) -> str:
-    text = verdict(item.data)
+    text = wording.verdict(item.data)
     parts = [f'<p>{_stamp(item.record)}<br><strong class="{_status_class(text)}">{_e(text)}</strong></p>']
-    resources = resource_items(item.data)
+    resources = wording.resource_items(item.data)
     if resources:
         rows = "".join(
             f"<tr><td>{_e(r.get('id', '?'))}</td><td>{_e(r.get('region', ''))}</td>"
@@ -75,7 +62,7 @@ def _evidence(item: Evidence) -> str:
             for r in resources
         )
         parts.append(f"<table><tr><th>Resource</th><th>Region</th><th>Status</th><th>Reason</th></tr>{rows}</table>")
-    for evidence in evidence_items(item.data):
+    for evidence in wording.evidence_items(item.data):
         parts.append(
             f"<p>Evidence: <code>{_e(evidence.get('operation', '?'))}</code> in {_e(evidence.get('region', '?'))}</p>"
             + (f"<pre>{_e(evidence['cli'])}</pre>" if evidence.get("cli") else "")
@@ -85,10 +72,10 @@ def _evidence(item: Evidence) -> str:
 
 
 def _record(record: Record, *, commands: bool = False) -> str:
-    listed = plan_commands(record) if commands else []
+    listed = wording.plan_commands(record) if commands else []
     steps = "<ol>" + "".join(f"<li><pre>{_e(cli)}</pre></li>" for cli in listed) + "</ol>" if listed else ""
-    details = record_details(record)
-    return f"<p>{_stamp(record)}<br>{_e(describe(record))}</p>{steps}" + (
+    details = wording.record_details(record)
+    return f"<p>{_stamp(record)}<br>{_e(wording.describe(record))}</p>{steps}" + (
         f"<details open><summary>details</summary>{_pre(details)}</details>" if details else ""
     )
 
@@ -96,14 +83,14 @@ def _record(record: Record, *, commands: bool = False) -> str:
 def _call_row(number: int, step: CallStep) -> str:
     first = step.first
     region = step.intent.payload.get("region") if step.intent else None
-    params = call_params(step)
+    params = wording.call_params(step)
     response = step.result.payload.get("response") if step.result else None
-    status = call_status(step)
+    status = wording.call_status(step)
     result_stamp = _stamp(step.result) if step.result else ""
     return (
         f"<tr><td>{number}</td><td>{_stamp(first)}"
         + (f"<br>region {_e(region)}" if region else "")
-        + f"</td><td><pre>{_e(call_cli(step))}</pre>"
+        + f"</td><td><pre>{_e(wording.call_cli(step))}</pre>"
         + (f"<details open><summary>parameters</summary>{_pre(params)}</details>" if params else "")
         + f'</td><td><span class="{_status_class(status)}">{_e(status)}</span><br>{result_stamp}'
         + (f"<details open><summary>response</summary>{_pre(response)}</details>" if response else "")
@@ -130,7 +117,7 @@ def _trail(trail: ControlTrail) -> str:
         )
     if trail.verifies:
         parts.append("<h4>Verification after</h4>" + "".join(_evidence(item) for item in trail.verifies))
-    for title, records in other_sections(trail):
+    for title, records in wording.other_sections(trail):
         if records:
             parts.append(f"<h4>{_e(title)}</h4>" + "".join(_record(record) for record in records))
     return "".join(parts)
@@ -162,8 +149,8 @@ def render_html(report: AuditReport) -> str:
     ]
     if report.sessions:
         rows = "".join(
-            f"<tr><td><code>{_e(s.id)}</code></td><td>{_e(when(s.first))}</td>"
-            f"<td>{_e(when(s.end)) if s.end else '-'}</td><td>{_e(s.driver)}</td>"
+            f"<tr><td><code>{_e(s.id)}</code></td><td>{_e(wording.when(s.first))}</td>"
+            f"<td>{_e(wording.when(s.end)) if s.end else '-'}</td><td>{_e(s.driver)}</td>"
             f"<td><code>{_e(s.first.caller)}</code></td><td>{_e(s.status)}</td><td>{s.records}</td></tr>"
             for s in report.sessions
         )
@@ -185,7 +172,7 @@ def render_html(report: AuditReport) -> str:
     parts.append("<h2>Calls with no result</h2>")
     if report.unfinished:
         items = "".join(
-            f"<li><code>{_e(call_cli(step))}</code> {_stamp(step.first)}</li>" for step in report.unfinished
+            f"<li><code>{_e(wording.call_cli(step))}</code> {_stamp(step.first)}</li>" for step in report.unfinished
         )
         parts.append(f"<p>The wizard recorded the intent but no result (a crash or an interrupt):</p><ul>{items}</ul>")
     else:

@@ -105,7 +105,7 @@ class CallCounter:
 
     def on_call(self, event_name: str, **_: Any) -> None:
         # event_name is "before-call.<service>.<Operation>"
-        _, service, operation = event_name.split(".", 2)
+        _before_call, service, operation = event_name.split(".", 2)
         with self._lock:
             self.by_operation[f"{service}:{operation}"] += 1
 

@@ -143,3 +143,19 @@ def policy_json(*statements: dict[str, Any]) -> str:
 def service_trust(service: str) -> str:
     """An assume-role policy that lets an AWS service (cloudtrail.amazonaws.com, ...) use the role."""
     return policy_json({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+def service_grant(
+    sid: str, service: str, action: str | list[str], resource: str, condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A statement of a resource policy that lets an AWS service principal in (CloudTrail writing to a bucket)."""
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": action,
+        "Resource": resource,
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement

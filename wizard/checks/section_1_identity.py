@@ -1,161 +1,74 @@
-"""Section 1: Identity and Access Management (1.1-1.22)."""
+"""Section 1: Identity and Access Management (1.1-1.22; the password policy rules 1.5-1.11 are in
+section_1_password_policy)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from wizard.audit.findings import Finding, FindingBuilder, Status
 from wizard.aws.policy_documents import PolicyDocumentError, default_version_document, document_grants_full_admin
+from wizard.checks.credential_rows import (
+    GLOBAL,
+    cite_report_rows,
+    days_since,
+    fail_unless_gone,
+    gone_since_report,
+    report_finding,
+    report_users,
+    root_row,
+)
 from wizard.checks.registry import each_region, register
+from wizard.checks.thresholds import (
+    KEY_ROTATION_DAYS,
+    ROOT_USE_WINDOW_DAYS,
+    UNUSED_CREDENTIAL_DAYS,
+)
 from wizard.collectors.cache import cite
-from wizard.collectors.credential_report import CredentialRow, key_slots
 from wizard.collectors.inventory import Inventory
-from wizard.errors import AwsReadError
 
-UNUSED_CREDENTIAL_DAYS = 90
-KEY_ROTATION_DAYS = 90
-# "Avoid the use of root": a sign-in or key use within this window is reported as a use to explain.
-ROOT_USE_WINDOW_DAYS = 90
-GLOBAL = "global"
 SUPPORT_POLICY_SUFFIX = ":iam::aws:policy/AWSSupportAccess"
 ROOT_VIRTUAL_MFA_SUFFIX = ":mfa/root-account-mfa-device"
 
 
-def _days_since(moment: datetime, now: datetime) -> int:
-    return int((now - moment).total_seconds() // 86400)
-
-
-def _users(inv: Inventory, builder: FindingBuilder) -> list[CredentialRow]:
-    """The users' rows of the credential report; a line that does not add up is an ERROR row of `builder`
-    (whose credentials it holds cannot be told, so the control can never pass over it)."""
-    for unreadable in inv.unreadable_report_rows():
-        resource = f"credential-report:line-{unreadable.line}"
-        builder.add(resource, GLOBAL, Status.ERROR, f"MalformedReportRow: {unreadable.reason}")
-    return [row for row in inv.credential_report() if not row.is_root]
-
-
-def _report_user(resource_id: str) -> str:
-    """The user a resource of a credential-report finding is about: "bob:access_key_1" -> "bob"; root's
-    resources are its ARN, kept whole (IAM user names cannot hold ":", ARNs do)."""
-    return resource_id if resource_id.startswith("arn:") else resource_id.split(":", 1)[0]
-
-
-def _report_age(inv: Inventory) -> str | None:
-    generated = inv.credential_report_generated()
-    if generated is None:
-        return None
-    minutes = max(0, int((inv.now - generated).total_seconds() // 60))
-    age = f"{minutes} minute(s)" if minutes < 120 else f"{minutes // 60} hour(s) {minutes % 60} minute(s)"
-    return f"generated {age} before this audit (AWS reuses a credential report for up to 4 hours)"
-
-
-def _cite_report_rows(inv: Inventory, builder: FindingBuilder) -> None:
-    """The credential report's evidence: the rows of the users this finding fails (or names, if it fails none),
-    and how old the report is."""
-    named = [r for r in builder.resources if r.status is Status.FAIL] or builder.resources
-    users = {_report_user(r.id) for r in named}
-    rows = [row.raw for row in inv.credential_report() if row.user in users or (row.is_root and row.arn in users)]
-    cited: dict[str, Any] = {"rows": rows, "users_in_report": len(inv.credential_report())}
-    generated = inv.credential_report_generated()
-    if generated is not None:
-        cited["GeneratedTime"] = generated.isoformat()
-        cited["age"] = _report_age(inv)
-    if inv.unreadable_report_rows():
-        cited["unreadable_lines"] = [{"line": u.line, "text": u.text} for u in inv.unreadable_report_rows()]
-    cite("iam:GetCredentialReport", inv.home_region, cited)
-
-
-def _gone_since_report(inv: Inventory, row: CredentialRow, credential: str) -> str | None:
-    """When the report predates a change this run made: why `credential` ("password", "mfa",
-    "access_key_N") no longer fails, by IAM's current answer; None when IAM agrees with the report."""
-    if not inv.credential_report_stale():
-        return None
-    home = inv.home_region
-    if credential == "password":
-        try:
-            inv.fetch("iam", "GetLoginProfile", home, UserName=row.user)
-        except AwsReadError as error:
-            if error.code == "NoSuchEntity":
-                return "no console password any more (IAM's current answer; the credential report is older)"
-            raise
-        return None
-    if credential == "mfa":
-        devices = inv.fetch("iam", "ListMFADevices", home, "MFADevices", UserName=row.user)
-        return "an MFA device is registered now (IAM's current answer; the report is older)" if devices else None
-    number = int(credential.removeprefix("access_key_"))
-    keys = inv.fetch("iam", "ListAccessKeys", home, "AccessKeyMetadata", UserName=row.user)
-    key = key_slots(row, keys).get(number)
-    if key is None or key.get("Status") != "Active":
-        return f"{credential} is inactive or gone now (IAM's current answer; the credential report is older)"
-    return None
-
-
-def _fail_unless_gone(
-    inv: Inventory, builder: FindingBuilder, row: CredentialRow, credential: str, resource: str, reason: str
-) -> None:
-    """A failing credential row, unless IAM says now that this run already fixed it."""
-    gone = _gone_since_report(inv, row, credential)
-    if gone:
-        builder.passed(resource, GLOBAL, gone)
-    else:
-        builder.failed(resource, GLOBAL, reason)
-
-
-def _root_row(inv: Inventory) -> CredentialRow:
-    for row in inv.credential_report():
-        if row.is_root:
-            return row
-    unreadable = inv.unreadable_report_rows()
-    if unreadable:  # root's row may be among them
-        raise AwsReadError("iam:GetCredentialReport", inv.home_region, "MalformedReportRow", unreadable[0].reason)
-    raise AwsReadError(
-        "iam:GetCredentialReport",
-        inv.home_region,
-        "MissingRootRow",
-        "the credential report has no <root_account> row",
-    )
-
-
 @register("1.1", reads=("credential_report",))
 def root_account_use(inv: Inventory) -> Finding:
-    root = _root_row(inv)
+    root = root_row(inv)
     uses = {"password": root.password_last_used}
     uses.update({f"access key {k.number}": k.last_used for k in root.keys})
-    recent = {what: when for what, when in uses.items() if when and _days_since(when, inv.now) < ROOT_USE_WINDOW_DAYS}
+    recent = {what: when for what, when in uses.items() if when and days_since(when, inv.now) < ROOT_USE_WINDOW_DAYS}
     builder = FindingBuilder("1.1")
     if recent:
         what, when = max(recent.items(), key=lambda item: item[1])
         builder.failed(
             root.arn,
             GLOBAL,
-            f"root's {what} was used {_days_since(when, inv.now)} day(s) ago ({when:%Y-%m-%d})",
+            f"root's {what} was used {days_since(when, inv.now)} day(s) ago ({when:%Y-%m-%d})",
         )
     else:
         last = max((w for w in uses.values() if w), default=None)
         seen = f"last used {last:%Y-%m-%d}" if last else "no recorded use"
         builder.passed(root.arn, GLOBAL, f"root not used in the last {ROOT_USE_WINDOW_DAYS} days ({seen})")
-    _cite_report_rows(inv, builder)
+    cite_report_rows(inv, builder)
     return builder.build(passed="The root user has not been used recently.", failed="The root user was used recently.")
 
 
 @register("1.2", reads=("credential_report",))
 def console_users_have_mfa(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.2")
-    for row in _users(inv, builder):
+    for row in report_users(inv, builder):
         if not row.password_enabled:
             continue
         if row.mfa_active:
             builder.passed(row.user, GLOBAL, "console password with MFA")
-        elif not _gone_since_report(inv, row, "password"):
-            _fail_unless_gone(inv, builder, row, "mfa", row.user, "console password without MFA")
-    _cite_report_rows(inv, builder)
-    return builder.build(
+        elif not gone_since_report(inv, row, "password"):
+            fail_unless_gone(inv, builder, row, "mfa", row.user, "console password without MFA")
+    return report_finding(
+        inv,
+        builder,
         passed="All {total} console users have MFA.",
         failed="{failing} of {total} console users have no MFA.",
         empty="No IAM user has a console password.",
-        empty_status=Status.PASS,
     )
 
 
@@ -168,7 +81,7 @@ def _last_activity(used: datetime | None, fallback: datetime | None) -> tuple[da
 @register("1.3", reads=("credential_report",))
 def unused_credentials_disabled(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.3")
-    for row in _users(inv, builder):
+    for row in report_users(inv, builder):
         credentials: list[tuple[str, datetime | None, str]] = []
         if row.password_enabled:
             when, how = _last_activity(row.password_last_used, row.password_last_changed or row.created)
@@ -181,101 +94,44 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
             if when is None:
                 builder.passed(resource, GLOBAL, f"{credential} has no recorded dates")
                 continue
-            days = _days_since(when, inv.now)
+            days = days_since(when, inv.now)
             text = f"{credential} {how} {days} day(s) ago"
             if days >= UNUSED_CREDENTIAL_DAYS:
-                _fail_unless_gone(inv, builder, row, credential, resource, text)
+                fail_unless_gone(inv, builder, row, credential, resource, text)
             else:
                 builder.passed(resource, GLOBAL, text)
-    _cite_report_rows(inv, builder)
-    return builder.build(
-        passed="No enabled credential has gone unused for 90 days.",
-        failed="{failing} enabled credential(s) unused for 90 days or more.",
+    return report_finding(
+        inv,
+        builder,
+        passed=f"No enabled credential has gone unused for {UNUSED_CREDENTIAL_DAYS} days.",
+        failed=f"{{failing}} enabled credential(s) unused for {UNUSED_CREDENTIAL_DAYS} days or more.",
         empty="No user has an enabled password or access key.",
-        empty_status=Status.PASS,
     )
 
 
 @register("1.4", reads=("credential_report",))
 def access_keys_rotated(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.4")
-    for row in _users(inv, builder):
+    for row in report_users(inv, builder):
         for key in row.active_keys():
             resource = f"{row.user}:access_key_{key.number}"
             rotated = key.last_rotated or row.created
             if rotated is None:
                 builder.passed(resource, GLOBAL, "no rotation date recorded")
                 continue
-            days = _days_since(rotated, inv.now)
+            days = days_since(rotated, inv.now)
             if days > KEY_ROTATION_DAYS:
                 reason = f"active key last rotated {days} days ago"
-                _fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
+                fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
             else:
                 builder.passed(resource, GLOBAL, f"active key rotated {days} day(s) ago")
-    _cite_report_rows(inv, builder)
-    return builder.build(
-        passed="All {total} active access keys were rotated within 90 days.",
-        failed="{failing} active access key(s) older than 90 days.",
+    return report_finding(
+        inv,
+        builder,
+        passed=f"All {{total}} active access keys were rotated within {KEY_ROTATION_DAYS} days.",
+        failed=f"{{failing}} active access key(s) older than {KEY_ROTATION_DAYS} days.",
         empty="No user has an active access key.",
-        empty_status=Status.PASS,
     )
-
-
-def _register_password_rule(
-    control_id: str, requirement: str, satisfied: Callable[[dict[str, Any]], bool], shown: str
-) -> None:
-    def check(inv: Inventory) -> Finding:
-        policy = inv.password_policy()
-        builder = FindingBuilder(control_id)
-        if policy is None:
-            builder.failed("password-policy", GLOBAL, "the account has no password policy")
-        elif satisfied(policy):
-            builder.passed("password-policy", GLOBAL, f"{shown}: {policy.get(shown)!r}")
-        else:
-            builder.failed("password-policy", GLOBAL, f"{shown} is {policy.get(shown)!r}; CIS requires {requirement}")
-        if policy is None:
-            failed = "The account has no password policy."
-        else:
-            failed = f"The password policy falls short: {shown} is {policy.get(shown)!r}, CIS requires {requirement}."
-        return builder.build(passed=f"The password policy {requirement}.", failed=failed)
-
-    check.__name__ = f"password_policy_{control_id.replace('.', '_')}"
-    register(control_id, reads=("password_policy",))(check)
-
-
-def _at_least(name: str, minimum: int) -> Callable[[dict[str, Any]], bool]:
-    return lambda policy: int(policy.get(name) or 0) >= minimum
-
-
-_register_password_rule(
-    "1.5",
-    "requires an uppercase letter",
-    lambda p: bool(p.get("RequireUppercaseCharacters")),
-    "RequireUppercaseCharacters",
-)
-_register_password_rule(
-    "1.6",
-    "requires a lowercase letter",
-    lambda p: bool(p.get("RequireLowercaseCharacters")),
-    "RequireLowercaseCharacters",
-)
-_register_password_rule("1.7", "requires a symbol", lambda p: bool(p.get("RequireSymbols")), "RequireSymbols")
-_register_password_rule("1.8", "requires a number", lambda p: bool(p.get("RequireNumbers")), "RequireNumbers")
-_register_password_rule(
-    "1.9", "requires at least 14 characters", _at_least("MinimumPasswordLength", 14), "MinimumPasswordLength"
-)
-_register_password_rule(
-    "1.10",
-    "prevents reuse of the last 24 passwords",
-    _at_least("PasswordReusePrevention", 24),
-    "PasswordReusePrevention",
-)
-_register_password_rule(
-    "1.11",
-    "expires passwords within 90 days",
-    lambda p: 0 < int(p.get("MaxPasswordAge") or 0) <= 90,
-    "MaxPasswordAge",
-)
 
 
 def _summary_flag(control_id: str, inv: Inventory, flag: str, wanted: int, good: str, bad: str) -> Finding:
@@ -420,22 +276,22 @@ def support_role(inv: Inventory) -> Finding:
 @register("1.21", reads=("credential_report",))
 def no_keys_at_initial_setup(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.21")
-    for row in _users(inv, builder):
+    for row in report_users(inv, builder):
         if not row.password_enabled:
             continue
         for key in row.active_keys():
             resource = f"{row.user}:access_key_{key.number}"
             if key.last_used is None:
                 reason = "console user has an active access key that was never used"
-                _fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
+                fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
             else:
                 builder.passed(resource, GLOBAL, f"key in use (last used {key.last_used:%Y-%m-%d})")
-    _cite_report_rows(inv, builder)
-    return builder.build(
+    return report_finding(
+        inv,
+        builder,
         passed="No console user holds an unused access key.",
         failed="{failing} never-used access key(s) held by console users.",
         empty="No console user has an active access key.",
-        empty_status=Status.PASS,
     )
 
 

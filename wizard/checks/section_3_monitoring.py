@@ -4,7 +4,6 @@ by an alarm that notifies an SNS topic with a confirmed subscriber."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from wizard.audit.findings import Finding, FindingBuilder, Status
 from wizard.checks.registry import each_region, register
@@ -13,9 +12,7 @@ from wizard.collectors.inventory import Inventory, unique_trails
 from wizard.collectors.logging_reads import Trail, log_group_name_and_region
 from wizard.errors import AwsReadError
 from wizard.monitoring.coverage import CONTROL_SAMPLES, FilterCoverage, evaluate_filter
-
-MONITORING_CONTROLS = tuple(f"3.{n}" for n in range(1, 15))
-
+from wizard.monitoring.subscriptions import is_confirmed, is_pending
 
 PENDING = "only pending subscriptions"
 WAITING_FOR_A_PERSON = "Waiting for a person:"
@@ -24,15 +21,6 @@ WAITING_FOR_A_PERSON = "Waiting for a person:"
 def waits_for_a_person(finding: Finding) -> bool:
     """A FAIL whose only missing piece is a person's act (an e-mail subscription to confirm)."""
     return finding.status is Status.FAIL and finding.summary.startswith(WAITING_FOR_A_PERSON)
-
-
-def _is_confirmed(subscription: dict[str, Any]) -> bool:
-    # Pending subscriptions carry "PendingConfirmation" (or "Deleted") instead of an ARN.
-    return str(subscription.get("SubscriptionArn", "")).startswith("arn:")
-
-
-def _is_pending(subscription: dict[str, Any]) -> bool:
-    return str(subscription.get("SubscriptionArn", "")).lower() in ("pendingconfirmation", "pending confirmation")
 
 
 def _alarm_chain(inv: Inventory, region: str, metric: tuple[str, str], builder: FindingBuilder) -> str | None:
@@ -52,7 +40,7 @@ def _alarm_chain(inv: Inventory, region: str, metric: tuple[str, str], builder: 
             continue
         for topic in topics:
             subscriptions = inv.topic_subscriptions(topic)
-            confirmed = [s for s in subscriptions if _is_confirmed(s)]
+            confirmed = [s for s in subscriptions if is_confirmed(s)]
             if confirmed:
                 builder.passed(
                     alarm.get("AlarmArn", alarm["AlarmName"]),
@@ -61,7 +49,7 @@ def _alarm_chain(inv: Inventory, region: str, metric: tuple[str, str], builder: 
                     f"({len(confirmed)} confirmed subscriber(s))",
                 )
                 return None
-            pending = sorted({str(s.get("Endpoint")) for s in subscriptions if _is_pending(s)})
+            pending = sorted({str(s.get("Endpoint")) for s in subscriptions if is_pending(s)})
             if pending:
                 who = ", ".join(pending)
                 problems.append(f"{PENDING}: the subscription of {who} to {topic} is pending confirmation")
@@ -120,7 +108,8 @@ def _check_log_group(control_id: str, inv: Inventory, trail: Trail, builder: Fin
     builder.failed(resource, region, "; ".join(problems))
 
 
-def _monitoring_check(control_id: str, inv: Inventory) -> Finding:
+def monitoring_check(control_id: str, inv: Inventory) -> Finding:
+    """The metric filter -> alarm -> confirmed subscriber chain for `control_id`, on every usable trail."""
     builder = FindingBuilder(control_id)
     trails = unique_trails(t for _, ts in each_region(inv, inv.trails, builder) for t in ts)
     usable = [t for t in trails if trail_is_compliant(t)[0] and t.log_group_arn]
@@ -147,13 +136,72 @@ def _monitoring_check(control_id: str, inv: Inventory) -> Finding:
     return finding
 
 
-def _register(control_id: str) -> None:
-    def check(inv: Inventory) -> Finding:
-        return _monitoring_check(control_id, inv)
-
-    check.__name__ = f"monitoring_{control_id.replace('.', '_')}"
-    register(control_id, regional_reads=("trails",))(check)
+# One check per control, each the same chain for its own filter pattern (wizard/data/monitoring.json).
+@register("3.1", regional_reads=("trails",))
+def unauthorized_api_calls(inv: Inventory) -> Finding:
+    return monitoring_check("3.1", inv)
 
 
-for _control in MONITORING_CONTROLS:
-    _register(_control)
+@register("3.2", regional_reads=("trails",))
+def console_sign_in_without_mfa(inv: Inventory) -> Finding:
+    return monitoring_check("3.2", inv)
+
+
+@register("3.3", regional_reads=("trails",))
+def root_account_usage(inv: Inventory) -> Finding:
+    return monitoring_check("3.3", inv)
+
+
+@register("3.4", regional_reads=("trails",))
+def iam_policy_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.4", inv)
+
+
+@register("3.5", regional_reads=("trails",))
+def cloudtrail_configuration_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.5", inv)
+
+
+@register("3.6", regional_reads=("trails",))
+def console_authentication_failures(inv: Inventory) -> Finding:
+    return monitoring_check("3.6", inv)
+
+
+@register("3.7", regional_reads=("trails",))
+def cmk_disabled_or_scheduled_for_deletion(inv: Inventory) -> Finding:
+    return monitoring_check("3.7", inv)
+
+
+@register("3.8", regional_reads=("trails",))
+def s3_bucket_policy_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.8", inv)
+
+
+@register("3.9", regional_reads=("trails",))
+def aws_config_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.9", inv)
+
+
+@register("3.10", regional_reads=("trails",))
+def security_group_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.10", inv)
+
+
+@register("3.11", regional_reads=("trails",))
+def network_acl_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.11", inv)
+
+
+@register("3.12", regional_reads=("trails",))
+def network_gateway_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.12", inv)
+
+
+@register("3.13", regional_reads=("trails",))
+def route_table_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.13", inv)
+
+
+@register("3.14", regional_reads=("trails",))
+def vpc_changes(inv: Inventory) -> Finding:
+    return monitoring_check("3.14", inv)

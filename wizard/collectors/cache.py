@@ -100,4 +100,4 @@ class ReadCache:
             recorder.extend(e for e in entry.evidence if id(e) not in already)
         if entry.error is not None:
             raise entry.error
-        return entry.value  # type: ignore[no-any-return]
+        return entry.value

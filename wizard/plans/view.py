@@ -13,8 +13,7 @@ from rich.text import Text
 from wizard.inert_text import inert, inert_text
 from wizard.plans.executor import PlanOutcome, StepStatus
 from wizard.plans.model import Plan, Risk
-
-RISK_STYLES = {Risk.SAFE: "green", Risk.DISRUPTIVE: "yellow", Risk.IRREVERSIBLE: "bold red"}
+from wizard.styles import RISK_STYLES
 
 
 def _commands(plan: Plan) -> Syntax:

@@ -347,7 +347,7 @@ def next_unresolved(
     control opened (itself included, so a checklist left half-way reopens) and wrapping around; None when
     every control in `findings` is resolved."""
     ordered = sorted(findings, key=control_id_key)
-    if state.last_control in findings:
+    if state.last_control is not None and state.last_control in findings:
         start = ordered.index(state.last_control)
         ordered = ordered[start:] + ordered[:start]
     day = today or utc_today()
