@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
             os.chmod(data, 0o700)
             by_key: Counter[str] = Counter()
 
-            def count(request: ProxyRequest, forward):  # type: ignore[no-untyped-def]
+            def count(request: ProxyRequest, forward):
                 by_key[request.access_key] += 1
                 return forward()
 

@@ -161,7 +161,7 @@ def _one_model_loader() -> None:
     def shared(session: botocore.session.Session) -> None:
         session._components.register_component("data_loader", shared_loader())
 
-    botocore.session.Session._register_data_loader = shared  # type: ignore[method-assign]
+    botocore.session.Session._register_data_loader = shared
 
 
 def _serve(args: argparse.Namespace) -> int:
