@@ -103,7 +103,8 @@ class VerifyReport:
             parts.append("HMACs")
         if self.signed_records:
             parts.append(f"{self.signed_records} Ed25519 signatures")
-        parts.append("head anchor" if self.head_seq is not None else "newest signed checkpoint")
+        if self.head_seq is not None:
+            parts.append("head anchor")
         if self.checkpoints:
             parts.append(f"{self.checkpoints} signed checkpoint{'s' if self.checkpoints != 1 else ''}")
         parts += [f"anchor {where}" for where in self.anchors]
