@@ -21,6 +21,7 @@ from wizard.audit_log.query import (
     parse_when,
     resolve_session,
     results_by_call,
+    run_of_session,
 )
 from wizard.audit_log.reader import LogContents, read_log
 from wizard.audit_log.records import Record
@@ -66,6 +67,7 @@ def _selection(args: argparse.Namespace, contents: LogContents) -> tuple[RecordF
         controls=parse_controls(getattr(args, "control", None)),
         kinds=parse_kinds(getattr(args, "kind", None)),
         session=session,
+        run=run_of_session(contents.records, session) if session else None,
     )
     scope = []
     if session:

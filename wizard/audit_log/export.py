@@ -9,6 +9,7 @@ from typing import Any
 from wizard.audit_log.query import call_name, error_text, outcome
 from wizard.audit_log.records import Kind, Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence, report_to_dict
+from wizard.audit_log.summary_view import Table, overview, tables
 from wizard.inert_text import inert
 
 
@@ -54,7 +55,17 @@ def verdict(data: dict[str, Any]) -> str:
 
 
 def describe(record: Record) -> str:
-    """One line on a plan, confirm, checklist, attestation, waiver or other record."""
+    """One line on a plan, confirm, checklist, attestation, waiver or other record; a waiver and an attestation
+    in full (the log view cuts them to fit a line, a report never does)."""
+    payload = record.payload
+    if record.kind == Kind.WAIVER:
+        owner = payload.get("owner") or payload.get("by")
+        until = f", until {payload['expires']}" if payload.get("expires") else ""
+        action = f" ({payload['action']})" if payload.get("action") else ""
+        return f"waived{action}: {payload.get('reason') or '?'}" + (f" (owner {owner}{until})" if owner else "")
+    if record.kind == Kind.ATTESTATION:
+        statement = f": {payload['statement']}" if payload.get("statement") else ""
+        return f"attested by {payload.get('by') or payload.get('name') or '?'}{statement}"
     return outcome(record, {})
 
 
@@ -70,7 +81,8 @@ def plan_commands(record: Record) -> list[str]:
 def record_details(record: Record) -> dict[str, Any]:
     """A payload without what is already shown in words (and a plan without its steps and "before")."""
     shown = {"status", "summary", "evidence", "resources", "call_id", "step", "before", "answer", "how", "by", "reason"}
-    shown |= {"owner", "expires"} if record.kind == Kind.WAIVER else set()
+    shown |= {"owner", "expires", "action"} if record.kind == Kind.WAIVER else set()
+    shown |= {"statement"} if record.kind == Kind.ATTESTATION else set()
     details = {key: value for key, value in record.payload.items() if key not in shown}
     if isinstance(details.get("plan"), dict):
         details["plan"] = {key: value for key, value in details["plan"].items() if key not in ("steps", "cli")}
@@ -214,25 +226,41 @@ def _md_trail(trail: ControlTrail, heading: str) -> list[str]:
     return lines
 
 
+def md_table(table: Table) -> list[str]:
+    lines = [f"### {md(table.title)}", ""]
+    if not table.rows:
+        return [*lines, md(table.empty), ""]
+    lines += ["| " + " | ".join(md(h) for h in table.headers) + " |", "|" + "---|" * len(table.headers)]
+    lines += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in table.rows]
+    return [*lines, *(["", md(table.note)] if table.note else []), ""]
+
+
 def render_markdown(report: AuditReport) -> str:
+    alias = f" ({md(report.summary.alias)})" if report.summary.alias else ""
     lines = [
-        f"# Audit log report: AWS account {md(report.account_id or '?')}",
+        f"# Audit log report: AWS account {md(report.account_id or '?')}{alias}",
+        "",
+        "## Summary",
         "",
         "| | |",
         "|---|---|",
-        f"| Account | {md(report.account_id or '?')} |",
-        f"| Log verification | **{report.verification_word}**: {md(report.verification_line)} |",
-        f"| Scope | {md(report.scope)} ({len(report.records)} records) |",
-        f"| Log file | {md(report.log_path)} |",
-        f"| Generated | {md(report.generated_at)} by cis-wizard {md(report.tool_version)} |",
-        "",
-        "## Sessions",
-        "",
     ]
+    for name, value in overview(report):
+        shown = (
+            f"**{report.verification_word}**: {md(report.verification_line)}"
+            if name == "Log verification"
+            else md(value)
+        )
+        lines.append(f"| {md(name)} | {shown} |")
+    lines.append("")
+    for table in tables(report.summary):
+        lines += md_table(table)
+    lines += ["## Sessions", ""]
     if report.sessions:
-        lines += ["| Session | Started (UTC) | Ended (UTC) | Driven by | AWS identity | Outcome |", "|" + "---|" * 6]
+        heads = "| Session | Started (UTC) | Ended (UTC) | Driven by | AWS identity | Command | Outcome |"
+        lines += [heads, "|" + "---|" * 7]
         for s in report.sessions:
-            cells = [s.id, when(s.first), when(s.end) if s.end else "-", s.driver, s.first.caller, s.status]
+            cells = [s.id, when(s.first), when(s.last), s.driver, s.first.caller, s.what, s.status]
             lines.append("| " + " | ".join(md(cell) for cell in cells) + " |")
     else:
         lines.append("No session in scope.")

@@ -22,6 +22,8 @@ from wizard.audit_log.export import (
 )
 from wizard.audit_log.records import Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence
+from wizard.audit_log.summary import Summary
+from wizard.audit_log.summary_view import Table, overview, score, tables
 from wizard.inert_text import inert
 
 _CSS = """
@@ -42,7 +44,22 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .5rem .7rem; over
 .status-error, .status-FAIL, .status-ERROR, .status-none { color: #cf222e; font-weight: 600; }
 .muted { color: #57606a; font-size: .9rem; } section.control { border-left: 4px solid #d0d7de; padding-left: 1rem; }
 details summary { cursor: pointer; color: #0969da; }
-@media print { details { display: block; } details > summary { display: none; } }
+.cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: .8rem 0; }
+.card { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .9rem; min-width: 9rem; }
+.card b { display: block; font-size: 1.5rem; } .card span { color: #57606a; font-size: .85rem; }
+.bar { background: #eaeef2; height: .55rem; border-radius: 3px; min-width: 6rem; }
+.bar span { display: block; height: 100%; background: #2da44e; border-radius: 3px; }
+.bar.before span { background: #afb8c1; }
+td.num { text-align: right; white-space: nowrap; } .note { color: #57606a; font-size: .85rem; }
+@media print {
+  @page { margin: 1.4cm; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+  details { display: block; } details > summary { display: none; }
+  h2, h3, h4 { break-after: avoid; } tr, .card, .banner { break-inside: avoid; }
+  section.summary { break-after: page; }
+  pre { white-space: pre-wrap; font-size: 8.5pt; } a { color: inherit; text-decoration: none; }
+  .banner, .bar, .bar span, .ok, .bad, .warn, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 
@@ -136,40 +153,94 @@ def _trail(trail: ControlTrail) -> str:
     return "".join(parts)
 
 
+def _table(table: Table) -> str:
+    if not table.rows:
+        return f"<h3>{_e(table.title)}</h3><p>{_e(table.empty)}</p>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
+    body = "".join("<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in table.rows)
+    note = f'<p class="note">{_e(table.note)}</p>' if table.note else ""
+    return f"<h3>{_e(table.title)}</h3><table><tr>{head}</tr>{body}</table>{note}"
+
+
+def _bar(part: int, whole: int, kind: str = "") -> str:
+    width = round(100 * part / whole) if whole else 0
+    return f'<div class="bar {kind}"><span style="width:{width}%"></span></div>'
+
+
+def _score(summary: Summary) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(s.section)}. {_e(s.name)}</td><td class=num>{s.checked} of {s.controls}</td>"
+        f"<td class=num>{s.passing_before}</td><td>{_bar(s.passing_before, s.checked, 'before')}</td>"
+        f"<td class=num>{s.passing_after}</td><td>{_bar(s.passing_after, s.checked)}</td>"
+        f"<td class=num>{s.failing_after}</td></tr>"
+        for s in summary.sections
+    )
+    checked, before, after = summary.totals()
+    total = sum(s.controls for s in summary.sections)
+    rows += (
+        f"<tr><th>All sections</th><th class=num>{checked} of {total}</th><th class=num>{before}</th>"
+        f"<th>{_bar(before, checked, 'before')}</th><th class=num>{after}</th><th>{_bar(after, checked)}</th>"
+        f"<th class=num>{sum(s.failing_after for s in summary.sections)}</th></tr>"
+    )
+    return (
+        "<h3>Score before and after</h3><table><tr><th>Section</th><th>With a verdict</th>"
+        '<th colspan="2">Passing before</th><th colspan="2">Passing after</th><th>Failing after</th></tr>'
+        f'{rows}</table><p class="note">{_e(score(summary).note)}</p>'
+    )
+
+
+def _cards(summary: Summary) -> str:
+    checked, before, after = summary.totals()
+    cards = [
+        (f"{before} → {after}", f"controls passing (of {checked} checked)"),
+        (str(len(summary.changes)), "controls changed"),
+        (str(len(summary.failed)), "failed steps"),
+        (str(len(summary.waivers)), "waivers"),
+        (str(len(summary.attestations)), "attestations"),
+        (str(len(summary.open_items)), "open items"),
+    ]
+    return (
+        '<div class="cards">'
+        + "".join(f"<div class=card><b>{_e(v)}</b><span>{_e(k)}</span></div>" for v, k in cards)
+        + "</div>"
+    )
+
+
+def _summary(report: AuditReport) -> str:
+    meta = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in overview(report))
+    parts = [f'<section class="summary"><h2>Summary</h2><table class="meta">{meta}</table>', _cards(report.summary)]
+    parts.append(_score(report.summary))
+    parts += [_table(table) for table in tables(report.summary)[1:]]
+    return "".join(parts) + "</section>"
+
+
 def render_html(report: AuditReport) -> str:
     banner_class = {"INTACT": "ok", "TAMPERED": "bad"}.get(report.verification_word, "warn")
     banner_word = f"Log {report.verification_word}"
     account = report.account_id or "?"
-    meta = [
-        ("Account", account),
-        ("Scope", f"{report.scope} ({len(report.records)} records)"),
-        ("Log file", str(report.log_path)),
-        ("Log verification", report.verification_line),
-        ("Generated", f"{report.generated_at} by cis-wizard {report.tool_version}"),
-    ]
-    if report.verification and report.verification.key:
-        meta.append(("Verified with key from", report.verification.key))
+    alias = f" ({_e(report.summary.alias)})" if report.summary.alias else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>cis-wizard audit log report: account {_e(account)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>Audit log report: AWS account {_e(account)}</h1>",
+        f"<h1>Audit log report: AWS account {_e(account)}{alias}</h1>",
         f'<div class="banner {banner_class}">{_e(banner_word)}: {_e(report.verification_line)}</div>',
-        '<table class="meta">' + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta) + "</table>",
+        _summary(report),
         "<h2>Sessions</h2>",
     ]
     if report.sessions:
         rows = "".join(
             f"<tr><td><code>{_e(s.id)}</code></td><td>{_e(when(s.first))}</td>"
-            f"<td>{_e(when(s.end)) if s.end else '-'}</td><td>{_e(s.driver)}</td>"
-            f"<td><code>{_e(s.first.caller)}</code></td><td>{_e(s.status)}</td><td>{s.records}</td></tr>"
+            f"<td>{_e(when(s.last))}</td><td>{_e(s.driver)}</td>"
+            f"<td><code>{_e(s.first.caller)}</code></td><td>{_e(s.what)}</td><td>{_e(s.status)}</td>"
+            f"<td>{s.records}</td></tr>"
             for s in report.sessions
         )
         parts.append(
             "<table><tr><th>Session</th><th>Started (UTC)</th><th>Ended (UTC)</th><th>Driven by</th>"
-            f"<th>AWS identity</th><th>Outcome</th><th>Records</th></tr>{rows}</table>"
+            f"<th>AWS identity</th><th>Command</th><th>Outcome</th><th>Records</th></tr>{rows}</table>"
         )
     else:
         parts.append("<p>No session in scope.</p>")
