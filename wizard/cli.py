@@ -55,7 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="audit every control, with evidence (read-only)")
     _add_common(audit, suppress=True)
-    audit.add_argument("--format", choices=("table", "json", "csv", "asff"), default="table")
+    from wizard.audit.formats import FORMATS
+
+    audit.add_argument("--format", choices=FORMATS, default="table", help="sarif and junit are for CI")
+    audit.add_argument(
+        "--security-hub", action="store_true", help="also import the findings into Security Hub (BatchImportFindings)"
+    )
     audit.add_argument("--output", help="write the report to FILE instead of standard output")
     audit.add_argument("--controls", help="controls to audit: 1.5,3.*,2.1-2.3 (default: all 49)")
 
@@ -202,9 +207,20 @@ def run_audit_command(args: argparse.Namespace) -> int:
     from wizard.audit.reports import audit_day
     from wizard.state.waivers import counts_as_failing
 
+    imported = _security_hub(args, ctx, result, waivers) if getattr(args, "security_hub", False) else True
     day = audit_day(result)
     failing = [r for r in result.results if counts_as_failing(r.finding, waivers.get(r.control.id), day)]
-    return EXIT_FAILED if failing else EXIT_OK
+    return EXIT_FAILED if failing or not imported else EXIT_OK
+
+
+def _security_hub(args: argparse.Namespace, ctx: object, result: AuditResult, waivers: Mapping[str, Waiver]) -> bool:
+    """Import the findings; say how many Security Hub took and which it refused (False when any was refused)."""
+    from wizard.audit.formats.security_hub import send_to_security_hub
+
+    outcome = send_to_security_hub(ctx, result, waivers, Path(args.log) if getattr(args, "log", None) else None)
+    for line in outcome.lines():
+        sys.stderr.write(f"{PROG}: {inert(line)}\n")
+    return outcome.complete
 
 
 def _last_change(args: argparse.Namespace, account_id: str) -> datetime | None:
