@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit_log.query import call_name, error_text, outcome
 from wizard.audit_log.records import Kind, Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence, report_to_dict
@@ -61,8 +62,9 @@ def describe(record: Record) -> str:
     if record.kind == Kind.WAIVER:
         owner = payload.get("owner") or payload.get("by")
         until = f", until {payload['expires']}" if payload.get("expires") else ""
-        action = f" ({payload['action']})" if payload.get("action") else ""
-        return f"waived{action}: {payload.get('reason') or '?'}" + (f" (owner {owner}{until})" if owner else "")
+        action = payload.get("action")
+        word = f"waiver {action}" if action and action != "granted" else "waived"
+        return f"{word}: {payload.get('reason') or '?'}" + (f" (owner {owner}{until})" if owner else "")
     if record.kind == Kind.ATTESTATION:
         statement = f": {payload['statement']}" if payload.get("statement") else ""
         return f"attested by {payload.get('by') or payload.get('name') or '?'}{statement}"
@@ -269,7 +271,8 @@ def render_markdown(report: AuditReport) -> str:
         lines += ["None.", ""]
     for trail in report.controls:
         title = f" {md(trail.title)}" if trail.title else ""
-        lines += _md_trail(trail, f"### {md(trail.control_id)}{title}")
+        later = f"CIS ids: {later_ids(str(trail.control_id)).in_words()}"
+        lines += _md_trail(trail, f"### {md(trail.control_id)}{title}\n\n{md(later)}")
     lines += ["## Calls with no result", ""]
     if report.unfinished:
         for step in report.unfinished:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit_log.export import (
     call_cli,
     call_params,
@@ -251,7 +252,9 @@ def render_html(report: AuditReport) -> str:
         title = f" {_e(trail.title)}" if trail.title else ""
         parts.append(
             f'<section class="control" id="control-{_e(trail.control_id)}">'
-            f"<h3>{_e(trail.control_id)}{title}</h3>{_trail(trail)}</section>"
+            f"<h3>{_e(trail.control_id)}{title}</h3>"
+            f'<p class="muted">CIS ids: {_e(later_ids(str(trail.control_id)).in_words())}</p>'
+            f"{_trail(trail)}</section>"
         )
     parts.append("<h2>Calls with no result</h2>")
     if report.unfinished:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit_log.query import results_by_call
 from wizard.audit_log.records import Kind, Record, utc_timestamp
 from wizard.audit_log.runs import Run, group_runs
@@ -189,19 +190,10 @@ def _spread_plan(record: Record, trails: dict[str | None, ControlTrail]) -> None
             trails.setdefault(control_id, ControlTrail(control_id)).fixed_by.append((str(record.control), record))
 
 
-def build_report(
-    all_records: list[Record],
-    selected: list[Record],
-    *,
-    log_path: Path,
-    scope: str,
-    verification: VerifyReport | None,
-    verification_error: str | None = None,
-    torn_lines: list[int] | None = None,
-    now: dt.datetime | None = None,
-) -> AuditReport:
-    """Group the selected records by control; calls are paired with their results across the whole log."""
-    results = results_by_call(all_records)
+def _trails(
+    all_records: list[Record], selected: list[Record], results: dict[str, Record]
+) -> tuple[dict[str | None, ControlTrail], list[CallStep]]:
+    """The selected records by control (None: about no control), and the calls with no result."""
     intents = {
         str(r.payload["call_id"]): r
         for r in all_records
@@ -232,6 +224,23 @@ def build_report(
             getattr(trail, _BUCKETS[Kind(record.kind)]).append(record)
         elif record.kind not in (Kind.SESSION_START, Kind.SESSION_END):
             trail.other.append(record)
+    return trails, unfinished
+
+
+def build_report(
+    all_records: list[Record],
+    selected: list[Record],
+    *,
+    log_path: Path,
+    scope: str,
+    verification: VerifyReport | None,
+    verification_error: str | None = None,
+    torn_lines: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditReport:
+    """Group the selected records by control; calls are paired with their results across the whole log."""
+    results = results_by_call(all_records)
+    trails, unfinished = _trails(all_records, selected, results)
     general = trails.pop(None, ControlTrail(None))
     controls = sorted((t for t in trails.values() if t.control_id), key=lambda t: _control_order(str(t.control_id)))
     for trail in controls:
@@ -275,6 +284,7 @@ def _trail_dict(trail: ControlTrail) -> dict[str, Any]:
     return {
         "id": trail.control_id,
         "title": trail.title,
+        "benchmark_ids": later_ids(trail.control_id).to_dict() if trail.control_id else None,
         "evidence_before": evidence(trail.before),
         "plans": records(trail.plans),
         "fixed_by_plan_in": [{"control": control, "seq": plan.seq} for control, plan in trail.fixed_by],

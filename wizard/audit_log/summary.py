@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit_log.entries import (
     AttestationEntry,
     FailedStep,
@@ -54,6 +55,7 @@ class ControlChange:
     before: str | None = None
     after: str | None = None
     verify: str | None = None  # the last verification's words
+    later_ids: str = ""  # its ids in CIS v1.4.0, v3.0.0 and v5.0.0
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def _changes(selected: list[Record], results: dict[str, Record], states: _States
 
     def change(control: str) -> ControlChange:
         if control not in changes:
-            changes[control] = ControlChange(control, _title(control)[0])
+            changes[control] = ControlChange(control, _title(control)[0], later_ids=later_ids(control).in_words())
         return changes[control]
 
     for record in selected:

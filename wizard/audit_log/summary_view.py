@@ -3,6 +3,7 @@ and rows of plain text (the renderers make every cell inert and escape it their 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 class Table:
     title: str
     headers: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
     empty: str  # said instead of an empty table
     note: str = ""
 
@@ -82,6 +83,7 @@ def changes(summary: Summary) -> Table:
     rows = [
         (
             f"{c.control_id} {c.title}".strip(),
+            c.later_ids,
             "; ".join(dict.fromkeys(c.plans)) or "-",
             f"{c.calls} ({c.ok} ok, {c.failed} failed" + (f", {c.no_result} with no result)" if c.no_result else ")"),
             _arrow(c.before, c.after),
@@ -89,7 +91,7 @@ def changes(summary: Summary) -> Table:
         )
         for c in summary.changes
     ]
-    headers = ("Control", "Plan", "Calls made", "Before → after", "Verification")
+    headers = ("Control", "Later CIS ids", "Plan", "Calls made", "Before → after", "Verification")
     return Table("Changes made, per control", headers, rows, "None: no plan was applied in this scope.")
 
 

@@ -37,6 +37,7 @@ from wizard.audit_log.keys import LogKey, Notice, load_or_create_keys, stderr_no
 from wizard.audit_log.paths import check_account_id, default_log_path
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import (
+    GENESIS_HASH,
     Actor,
     Kind,
     Record,
@@ -129,7 +130,7 @@ class AuditLog:
                 self.key = choose_key(candidates, head)
                 self.signer: SigningKey = load_or_create_signer(self.account_id, path, notice)
                 if not head.exists and self._file.tail().empty:
-                    genesis = self._checkpoint(0, anchor.GENESIS_HASH)
+                    genesis = self._checkpoint(0, GENESIS_HASH)
                     anchor.write_genesis_head(path, self.account_id, self.key.secret, genesis)
         except BaseException:
             self._file.close()

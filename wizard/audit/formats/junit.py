@@ -100,14 +100,11 @@ def junit_tree(result: AuditResult, waivers: Mapping[str, Waiver] | None = None)
         suite.set("time", "0")
         suite.set("timestamp", result.started_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"))
         suite.set("hostname", socket.gethostname() or "localhost")
-        for key, value in (
-            ("tests", len(counted)),
-            ("failures", counted.count("failure")),
-            ("errors", counted.count("error")),
-        ):
-            totals[key] += value
-    for key, value in totals.items():
-        root.set(key, str(value))
+        totals["tests"] += len(counted)
+        totals["failures"] += counted.count("failure")
+        totals["errors"] += counted.count("error")
+    for key, total in totals.items():
+        root.set(key, str(total))
     return root
 
 
