@@ -34,7 +34,7 @@ h1 { font-size: 1.6rem; margin-bottom: .3rem; } h2 { border-bottom: 2px solid #d
 margin-top: 2.2rem; } h3 { margin: 1.6rem 0 .4rem; } h4 { margin: 1rem 0 .3rem; font-size: .95rem;
 text-transform: uppercase; letter-spacing: .04em; color: #57606a; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0; } th, td { border: 1px solid #d0d7de;
-padding: .3rem .5rem; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
+padding: .3rem .5rem; text-align: left; vertical-align: top; overflow-wrap: break-word; } th { background: #f6f8fa; }
 table.meta th { width: 11rem; } code, pre { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .5rem .7rem; overflow-x: auto;
       white-space: pre-wrap; word-break: break-word; margin: .3rem 0; }
@@ -46,12 +46,14 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .5rem .7rem; over
 .muted { color: #57606a; font-size: .9rem; } section.control { border-left: 4px solid #d0d7de; padding-left: 1rem; }
 details summary { cursor: pointer; color: #0969da; }
 .cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: .8rem 0; }
-.card { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .9rem; min-width: 9rem; }
+.card { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .9rem; flex: 1 1 0; min-width: 7rem; }
 .card b { display: block; font-size: 1.5rem; } .card span { color: #57606a; font-size: .85rem; }
 .bar { background: #eaeef2; height: .55rem; border-radius: 3px; min-width: 6rem; }
 .bar span { display: block; height: 100%; background: #2da44e; border-radius: 3px; }
 .bar.before span { background: #afb8c1; }
-td.num { text-align: right; white-space: nowrap; } .note { color: #57606a; font-size: .85rem; }
+td.num { text-align: right; white-space: nowrap; }
+td.code { font: 12px/1.35 ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; min-width: 14rem; }
+.note { color: #57606a; font-size: .85rem; }
 @media print {
   @page { margin: 1.4cm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
@@ -158,7 +160,11 @@ def _table(table: Table) -> str:
     if not table.rows:
         return f"<h3>{_e(table.title)}</h3><p>{_e(table.empty)}</p>"
     head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
-    body = "".join("<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in table.rows)
+
+    def cell(index: int, value: str) -> str:
+        return f'<td class="code">{_e(value)}</td>' if index in table.code_columns else f"<td>{_e(value)}</td>"
+
+    body = "".join("<tr>" + "".join(cell(n, value) for n, value in enumerate(row)) + "</tr>" for row in table.rows)
     note = f'<p class="note">{_e(table.note)}</p>' if table.note else ""
     return f"<h3>{_e(table.title)}</h3><table><tr>{head}</tr>{body}</table>{note}"
 

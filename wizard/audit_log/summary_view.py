@@ -20,6 +20,7 @@ class Table:
     rows: Sequence[tuple[str, ...]]
     empty: str  # said instead of an empty table
     note: str = ""
+    code_columns: tuple[int, ...] = ()  # columns of commands (shown as code)
 
 
 def stamp(time: str | None) -> str:
@@ -106,7 +107,13 @@ def failed(summary: Summary) -> Table:
         for f in summary.failed
     ]
     headers = ("Control (plan)", "Call", "Result", "Left as it was (calls of the plan never made)")
-    return Table("Failed steps, and what was left as it was", headers, rows, "None: every call made succeeded.")
+    return Table(
+        "Failed steps, and what was left as it was",
+        headers,
+        rows,
+        "None: every call made succeeded.",
+        code_columns=(1, 3),
+    )
 
 
 def waivers(summary: Summary) -> Table:
@@ -124,7 +131,7 @@ def waivers(summary: Summary) -> Table:
         for w in summary.waivers
     ]
     headers = ("Control", "Action", "Reason", "Owner", "Expires", "Granted by", "Session", "Record")
-    return Table("Waivers", headers, rows, "None in scope.")
+    return Table("Waivers", headers, rows, "None in scope.", code_columns=(5,))
 
 
 def attestations(summary: Summary) -> Table:
@@ -133,7 +140,7 @@ def attestations(summary: Summary) -> Table:
         for a in summary.attestations
     ]
     headers = ("Control", "Attested by", "Statement", "Recorded by", "Session", "Record")
-    return Table("Attestations", headers, rows, "None in scope.")
+    return Table("Attestations", headers, rows, "None in scope.", code_columns=(3,))
 
 
 def open_items(summary: Summary) -> Table:
