@@ -339,3 +339,24 @@ def test_a_signature_is_one_of_the_log_and_the_head_carries_a_checkpoint(log_pat
     assert len(base64.b64decode(record["sig"])) == 64 and record["run"]
     history = lines(history_path(log_path))
     assert len(history) == SESSIONS  # one checkpoint per session end
+
+
+def test_an_s3_anchor_aws_refuses_is_exit_3_and_its_call_is_in_the_log(
+    endpoint: str, log_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks.fault_proxy import FaultProxy, deny
+
+    with FaultProxy(upstream=endpoint) as proxy:
+        proxy.add_rule("s3:PutObject", deny())
+        args = ["log", "anchor", "--log", str(log_path), "--s3", "--endpoint-url", proxy.url, "--region", "us-east-1"]
+        assert main(args) == 3
+    assert "AWS refused (AccessDenied" in capsys.readouterr().err
+    records = [json.loads(row) for row in lines(log_path)]
+    put = [r for r in records if r["kind"] in ("call", "result") and "PutObject" in json.dumps(r["payload"])]
+    assert [r["kind"] for r in put] == ["call", "result"] and put[1]["payload"]["status"] == "error"
+    assert records[-1]["kind"] == "session-end" and records[-1]["payload"]["status"] == "error"
+    assert verify_log(log_path).intact
+    place = f"s3://cis-wizard-anchors-{ACCOUNT_ID}-us-east-1/cis-wizard/audit-log/{ACCOUNT_ID}.json"
+    verify = ["log", "verify", "--log", str(log_path), "--anchor", place, "--endpoint-url", endpoint]
+    assert main([*verify, "--region", "us-east-1"]) == 2
+    assert "There is no anchor at" in capsys.readouterr().err

@@ -26,10 +26,24 @@ from wizard.audit_log.checkpoints import Checkpoint, parse_checkpoints
 from wizard.audit_log.errors import LogUnavailableError
 from wizard.audit_log.writer import AuditLog
 from wizard.aws.cli_commands import render_cli
-from wizard.errors import UsageError
+from wizard.errors import EXIT_FAILED, UsageError, WizardError
 
 S3_PREFIX: Final = "s3://"
 _MAX_VERSIONS: Final = 1000
+
+
+class AnchorAwsError(WizardError):
+    """AWS refused a call of the S3 anchor: nothing (more) was anchored or read (exit 3)."""
+
+    exit_code = EXIT_FAILED
+
+
+def aws_refusal(place: object, error: Exception) -> AnchorAwsError:
+    """One sentence for an S3 error of the anchor (its code and message, as AWS gave them)."""
+    details = getattr(error, "response", {}).get("Error", {}) if hasattr(error, "response") else {}
+    code = details.get("Code") or type(error).__name__
+    message = details.get("Message") or str(error)
+    return AnchorAwsError(f"The S3 anchor {place}: AWS refused ({code}: {message}).")
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,9 @@ def _write(text: str, output: str | None) -> None:
 
 def _anchors(args: argparse.Namespace, connect: Connect) -> tuple[tuple[tuple[str, Any], ...], list[str]]:
     """The checkpoints of every --anchor (a file, or every version of an S3 object), and warnings."""
-    from wizard.audit_log.anchoring import parse_place, read_file_anchor, read_s3_anchor
+    import botocore.exceptions
+
+    from wizard.audit_log.anchoring import aws_refusal, parse_place, read_file_anchor, read_s3_anchor
 
     found: list[tuple[str, Any]] = []
     warnings: list[str] = []
@@ -98,7 +100,10 @@ def _anchors(args: argparse.Namespace, connect: Connect) -> tuple[tuple[tuple[st
         if isinstance(place, Path):
             found += read_file_anchor(place)
             continue
-        checkpoints, warning = read_s3_anchor(connect().client("s3"), place)
+        try:
+            checkpoints, warning = read_s3_anchor(connect().client("s3"), place)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise aws_refusal(place, error) from error
         found += checkpoints
         warnings += [warning] if warning else []
     return tuple(found), warnings
@@ -223,6 +228,8 @@ def _not_anchored(report: VerifyReport) -> int:
 
 def run_anchor(args: argparse.Namespace, identify: Identify, connect: Connect = _no_aws) -> int:
     """Write the newest signed checkpoint to a file or to the account's anchor bucket (made if need be)."""
+    import botocore.exceptions
+
     from wizard.audit_log import anchoring
     from wizard.audit_log.bundle import seal_head
     from wizard.audit_log.keys import stderr_notice
@@ -246,12 +253,15 @@ def run_anchor(args: argparse.Namespace, identify: Identify, connect: Connect = 
             return _not_anchored(report)
         place = anchoring.default_place(identity.account_id, ctx.home_region, args.bucket)
         client = ctx.client("s3")
-        with (
-            AuditLog.open(identity.account_id, identity.arn, path) as log,
-            log.session({"command": "log anchor", "anchor": str(place)}),
-        ):
-            anchoring.ensure_bucket(log, client, place, ctx.home_region)
-            checkpoint, version = anchoring.write_s3_anchor(log, client, place, ctx.home_region)
+        try:
+            with (
+                AuditLog.open(identity.account_id, identity.arn, path) as log,
+                log.session({"command": "log anchor", "anchor": str(place)}),
+            ):
+                anchoring.ensure_bucket(log, client, place, ctx.home_region)
+                checkpoint, version = anchoring.write_s3_anchor(log, client, place, ctx.home_region)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise anchoring.aws_refusal(place, error) from error
         where = f"{place}" + (f" (version {version})" if version else "")
     lines = [
         f"Anchored the signed checkpoint of {checkpoint.describe()} (key {checkpoint.key}) to {where}.",
