@@ -208,3 +208,29 @@ def test_every_control_title_in_the_report_is_the_catalogs(wizard_run, capsys: p
     catalog = load_catalog()
     for change in report["summary"]["changes"]:
         assert change["title"] == catalog.get(change["control_id"]).title
+
+
+def test_open_items_name_guided_controls_pending_confirmations_declined_plans_and_calls_with_no_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wizard.audit_log import AuditLog
+
+    path = tmp_path / "open.jsonl"
+    caller = "arn:aws:iam::123456789012:user/dana"
+    with AuditLog(path, "123456789012", caller, notice=lambda _: None) as log, log.session({"command": "apply"}):
+        waiting = "Waiting for a person: the subscription of sec@example.com to arn:aws:sns:us-east-1:1:t is pending"
+        log.record(Kind.VERIFY, {"status": "FAIL", "summary": waiting}, control_id="3.1")
+        log.record(Kind.VERIFY, {"status": "FAIL", "summary": "root has no hardware MFA"}, control_id="1.14")
+        log.record(Kind.VERIFY, {"status": "MANUAL", "summary": "2 peering routes to review"}, control_id="4.4")
+        log.record(Kind.CONFIRM, {"plan": "cloudtrail", "answer": "no", "how": "prompt"}, control_id="2.1")
+        log.call_intent({"service": "ec2", "operation": "RevokeSecurityGroupIngress", "region": "us-east-1"}, "4.3")
+    capsys.readouterr()
+    assert main(["log", "export", "--log", str(path), "--format", "json"]) == 0
+    items = {
+        (o["control_id"], o["kind"]): o["detail"] for o in json.loads(capsys.readouterr().out)["summary"]["open_items"]
+    }
+    assert items[("3.1", "pending confirmation")].startswith("Waiting for a person:")
+    assert "cis-wizard checklist 1.14" in items[("1.14", "guided")]
+    assert "a person's review" in items[("4.4", "manual")]
+    assert "plan cloudtrail not applied" in items[("2.1", "declined")]
+    assert "RevokeSecurityGroupIngress" in items[("4.3", "no result")]
