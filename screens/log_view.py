@@ -48,7 +48,8 @@ class LogScreen(Screen[None]):
             (str(r.seq), r.when.strftime("%Y-%m-%d %H:%M:%S"), str(r.kind), r.control_id or "", outcome(r, results))
             for r in contents.records
         ]
-        self.app.call_from_thread(self._show, f"{log.path}: {report.headline()}", rows)
+        signed = f"\nSigned with key {report.fingerprint}." if report.fingerprint else ""
+        self.app.call_from_thread(self._show, f"{log.path}: {report.headline()}{signed}", rows)
 
     def _show(self, headline: str, rows: list[tuple[str, ...]]) -> None:
         self.query_one("#log-status", Static).update(inert_text(headline))

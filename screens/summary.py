@@ -79,7 +79,8 @@ class SummaryScreen(Screen[None]):
         except Exception as error:
             self.app.call_from_thread(self._said, f"Could not export: {error}")
             return
-        self.app.call_from_thread(self._said, f"Report written to {target}")
+        signed = f" (the log is signed with key {report.fingerprint})" if report.fingerprint else ""
+        self.app.call_from_thread(self._said, f"Report written to {target}{signed}")
 
     def _said(self, text: str) -> None:
         self.query_one("#export-status", Static).update(inert_text(text))

@@ -168,6 +168,8 @@ def test_no_log_and_bad_input_are_exit_2_in_one_line(
 
 def test_verify_without_the_key_is_exit_2(log_path: Path) -> None:
     key_file_path(log_path).unlink()
+    for name in ("pub", "signing-key"):  # with its public key alone, the log would verify
+        log_path.with_name(f"{log_path.name}.{name}").unlink()
     proc = run_log("verify", "--log", str(log_path))
     assert proc.returncode == 2 and "No audit-log key for account" in proc.stderr
 

@@ -21,6 +21,7 @@ from wizard.audit_log import AuditLog, Kind, LogUnavailableError, MissingKeyErro
 from wizard.audit_log import keys as log_keys
 from wizard.audit_log.paths import head_file_path, key_file_path
 from wizard.audit_log.records import canonical_json, line_hash, record_mac
+from wizard.audit_log.signing import public_key_path
 
 RECORDS = 8
 
@@ -256,6 +257,7 @@ def test_no_log_and_no_key_are_bad_input_not_tampering(log_path: Path, tmp_path:
     with pytest.raises(LogUnavailableError, match="no audit log"):
         verify_log(tmp_path / "missing.jsonl")
     isolated.passwords.clear()
+    public_key_path(log_path).unlink()  # the public key alone would verify it: neither key is left
     with pytest.raises(MissingKeyError, match=ACCOUNT_ID):
         verify_log(log_path)
     garbage = tmp_path / "garbage.jsonl"

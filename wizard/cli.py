@@ -55,7 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="audit every control, with evidence (read-only)")
     _add_common(audit, suppress=True)
-    audit.add_argument("--format", choices=("table", "json", "csv", "asff"), default="table")
+    from wizard.audit.formats import FORMATS
+
+    audit.add_argument("--format", choices=FORMATS, default="table", help="sarif and junit are for CI")
+    audit.add_argument(
+        "--security-hub", action="store_true", help="also import the findings into Security Hub (BatchImportFindings)"
+    )
     audit.add_argument("--output", help="write the report to FILE instead of standard output")
     audit.add_argument("--controls", help="controls to audit: 1.5,3.*,2.1-2.3 (default: all 49)")
     from wizard.accounts.command import add_account_arguments
@@ -108,8 +113,18 @@ def _add_log_parser(commands: argparse._SubParsersAction[Any]) -> None:
     log = commands.add_parser("log", help="show, verify or export the audit log")
     _add_common(log, suppress=True)
     actions = log.add_subparsers(dest="log_command", parser_class=_Parser, metavar="ACTION", required=True)
-    verify = actions.add_parser("verify", help="check the hash chain and every HMAC (exit 0 intact, 3 tampered)")
+    verify = actions.add_parser(
+        "verify", help="check the chain, every HMAC and signature, and the checkpoints (exit 0 intact, 3 tampered)"
+    )
     verify.add_argument("--format", choices=("text", "json"), default="text")
+    verify.add_argument("--bundle", metavar="DIR", help="check an exported bundle, with nothing but what is in it")
+    verify.add_argument("--fingerprint", help="the signing key's fingerprint as recorded elsewhere (SHA256:...)")
+    verify.add_argument(
+        "--anchor",
+        action="append",
+        metavar="FILE|s3://BUCKET/KEY",
+        help="a checkpoint anchored outside the machine; the log must still extend it (may be repeated)",
+    )
     show = actions.add_parser("show", help="list records: time, who, kind, control, outcome")
     show.add_argument("--format", choices=("table", "json"), default="table")
     show.add_argument("--control", help="only these controls: 1.5,3.*")
@@ -117,7 +132,17 @@ def _add_log_parser(commands: argparse._SubParsersAction[Any]) -> None:
     export = actions.add_parser("export", help="a report for auditors of a session or a date range")
     export.add_argument("--format", choices=("md", "html", "json"), default="md")
     export.add_argument("--output", help="write the report to FILE instead of standard output")
-    for sub in (verify, show, export):
+    export.add_argument(
+        "--bundle", metavar="DIR", help="write the log, its public key, fingerprint and signed checkpoints to DIR"
+    )
+    anchor = actions.add_parser("anchor", help="keep the newest signed checkpoint outside the machine")
+    where = anchor.add_mutually_exclusive_group(required=True)
+    where.add_argument("--file", help="append it to FILE (a USB stick, a shared folder, ...)")
+    where.add_argument(
+        "--s3", action="store_true", help="put it in the account's versioned anchor bucket (made if need be)"
+    )
+    anchor.add_argument("--bucket", help="the anchor bucket's name (default cis-wizard-anchors-ACCOUNT-REGION)")
+    for sub in (verify, show, export, anchor):
         _add_common(sub, suppress=True)
         sub.add_argument("--account", help="AWS account id of the log (default: from --log, or the AWS identity)")
     for sub in (show, export):
@@ -199,9 +224,20 @@ def run_audit_command(args: argparse.Namespace) -> int:
     from wizard.audit.reports import audit_day
     from wizard.state.waivers import counts_as_failing
 
+    imported = _security_hub(args, ctx, result, waivers) if getattr(args, "security_hub", False) else True
     day = audit_day(result)
     failing = [r for r in result.results if counts_as_failing(r.finding, waivers.get(r.control.id), day)]
-    return EXIT_FAILED if failing else EXIT_OK
+    return EXIT_FAILED if failing or not imported else EXIT_OK
+
+
+def _security_hub(args: argparse.Namespace, ctx: object, result: AuditResult, waivers: Mapping[str, Waiver]) -> bool:
+    """Import the findings; say how many Security Hub took and which it refused (False when any was refused)."""
+    from wizard.audit.formats.security_hub import send_to_security_hub
+
+    outcome = send_to_security_hub(ctx, result, waivers, Path(args.log) if getattr(args, "log", None) else None)
+    for line in outcome.lines():
+        sys.stderr.write(f"{PROG}: {inert(line)}\n")
+    return outcome.complete
 
 
 def _account_waivers(audit: Any) -> Mapping[str, Waiver]:
@@ -259,12 +295,17 @@ def run_apply_command(args: argparse.Namespace) -> int:
 def run_log_command(args: argparse.Namespace) -> int:
     from wizard.audit_log.commands import run_log
 
+    def connect() -> object:
+        from wizard.aws.context import AwsContext
+
+        return AwsContext(aws_settings(args))
+
     def identify() -> str:
         from wizard.aws.context import AwsContext
 
         return AwsContext(aws_settings(args)).identity().account_id
 
-    return run_log(args, identify)
+    return run_log(args, identify, connect)
 
 
 def run_tui_command(args: argparse.Namespace) -> int:

@@ -1,4 +1,6 @@
-"""Audit results as JSON (the DESIGN.md contract), CSV, ASFF, and a rich table for people.
+"""Audit results as JSON (the DESIGN.md contract), CSV, ASFF (`formats.asff`), SARIF (`formats.sarif`), JUnit XML
+(`formats.junit`), and a rich table for people. The JSON, ASFF and SARIF name each control's ids in the later
+benchmark versions too (`formats.benchmark_ids`).
 
 Waivers (`wizard.state.waivers`) are shown beside a control's status, never instead of it: a `waiver` object on the
 control in JSON, "FAIL (waived until 2027-01-31)" in the table; an expired one is flagged as expired.
@@ -22,6 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from wizard.audit.findings import Status
+from wizard.audit.formats import FORMATS as FORMATS  # re-exported: `audit --format`
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit.run import AuditResult, ControlResult
 from wizard.catalog import load_catalog
 from wizard.inert_text import csv_cell, inert_text
@@ -31,7 +35,6 @@ if TYPE_CHECKING:
     from wizard.state.waivers import Waiver
 
 Waivers = Mapping[str, "Waiver"]  # control id -> waiver, e.g. WaiverBook.waivers
-FORMATS = ("table", "json", "csv", "asff")
 
 
 def _timestamp(result: AuditResult, which: str) -> str:
@@ -60,6 +63,7 @@ def control_to_dict(item: ControlResult, waiver: Waiver | None = None, today: da
         "summary": finding.summary,
         "fix": control.fix,
         "security_hub": list(control.security_hub),
+        "benchmark_ids": {"1.2.0": [control.id], **later_ids(control.id).to_dict()},
         "resources": [r.to_dict() for r in finding.resources],
         "evidence": [e.to_dict() for e in finding.evidence],
     }
@@ -128,60 +132,6 @@ def render_csv(result: AuditResult) -> str:
         for r in rows:
             writer.writerow([csv_cell(cell) for cell in (*base, r.id, r.region, r.status.value, r.reason)])
     return out.getvalue()
-
-
-_ASFF_STATUS = {
-    Status.PASS: "PASSED",
-    Status.FAIL: "FAILED",
-    Status.MANUAL: "WARNING",
-    Status.ERROR: "NOT_AVAILABLE",
-    Status.NOT_APPLICABLE: "NOT_AVAILABLE",
-}
-
-
-def render_asff(result: AuditResult) -> str:
-    """Findings in the AWS Security Finding Format, ready for securityhub batch-import-findings."""
-    account = result.identity.account_id
-    region = result.regions[0] if result.regions else "us-east-1"
-    when = _timestamp(result, "finish")
-    findings = []
-    for item in result.results:
-        c, f = item.control, item.finding
-        findings.append(
-            {
-                "SchemaVersion": "2018-10-08",
-                "Id": f"cis-wizard/{account}/cis-1.2.0/{c.id}",
-                "ProductArn": f"arn:aws:securityhub:{region}:{account}:product/{account}/default",
-                "GeneratorId": f"cis-wizard/cis-aws-foundations-benchmark/v/1.2.0/{c.id}",
-                "AwsAccountId": account,
-                "Types": [
-                    "Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"
-                ],
-                "CreatedAt": when,
-                "UpdatedAt": when,
-                "Severity": {
-                    "Label": "INFORMATIONAL" if f.status is Status.PASS else ("HIGH" if c.level == 1 else "MEDIUM")
-                },
-                "Title": f"{c.id} {c.title}",
-                "Description": f.summary[:1024],
-                "Compliance": {
-                    "Status": _ASFF_STATUS[f.status],
-                    "RelatedRequirements": [f"CIS AWS Foundations 1.2.0/{c.id}"],
-                },
-                "Resources": [
-                    {
-                        "Type": "Other",
-                        "Id": r.id[:512],
-                        "Region": r.region if r.region != "global" else region,
-                    }
-                    for r in (f.resources or ())
-                ][:32]
-                or [{"Type": "AwsAccount", "Id": f"AWS::::Account:{account}"}],
-                "RecordState": "ACTIVE",
-                "Workflow": {"Status": "NEW" if f.status is Status.FAIL else "RESOLVED"},
-            }
-        )
-    return json.dumps(findings, indent=2) + "\n"
 
 
 def status_text(status: Status, waiver: Waiver | None = None, today: date | None = None) -> Text:
@@ -260,5 +210,15 @@ def render(result: AuditResult, fmt: str, waivers: Waivers | None = None) -> str
     if fmt == "csv":
         return render_csv(result)
     if fmt == "asff":
-        return render_asff(result)
+        from wizard.audit.formats.asff import render_asff
+
+        return render_asff(result, waivers)
+    if fmt == "sarif":
+        from wizard.audit.formats.sarif import render_sarif
+
+        return render_sarif(result, waivers)
+    if fmt == "junit":
+        from wizard.audit.formats.junit import render_junit
+
+        return render_junit(result, waivers)
     return render_table_text(result, waivers=waivers)

@@ -1,4 +1,4 @@
-"""`cis-wizard log verify|show|export`: the command-line side of the audit log (cli.py parses, this runs)."""
+"""`cis-wizard log verify|show|export|anchor`: the command-line side of the audit log (cli.py parses, this runs)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from wizard.audit_log.errors import LogUnavailableError, MissingKeyError
 from wizard.audit_log.export import render_report, when
@@ -20,15 +21,21 @@ from wizard.audit_log.query import (
     parse_when,
     resolve_session,
     results_by_call,
+    run_of_session,
 )
 from wizard.audit_log.reader import LogContents, read_log
 from wizard.audit_log.records import Record
 from wizard.audit_log.report import build_report
-from wizard.audit_log.verify import VerifyReport, verify_log
+from wizard.audit_log.verify import Evidence, VerifyReport, verify_log
 from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
 from wizard.inert_text import inert, inert_text
 
 Identify = Callable[[], str]  # the account id of the configured AWS credentials
+Connect = Callable[[], Any]  # an AwsContext of the configured AWS credentials (for S3 anchors)
+
+
+def _no_aws() -> Any:
+    raise UsageError("An S3 anchor needs AWS credentials.")
 
 
 def log_target(args: argparse.Namespace, identify: Identify) -> tuple[Path, str | None]:
@@ -60,6 +67,7 @@ def _selection(args: argparse.Namespace, contents: LogContents) -> tuple[RecordF
         controls=parse_controls(getattr(args, "control", None)),
         kinds=parse_kinds(getattr(args, "kind", None)),
         session=session,
+        run=run_of_session(contents.records, session) if session else None,
     )
     scope = []
     if session:
@@ -79,14 +87,46 @@ def _write(text: str, output: str | None) -> None:
         raise UsageError(f"Cannot write {output}: {error.strerror or error}.") from error
 
 
-def run_verify(args: argparse.Namespace, identify: Identify) -> int:
-    path, account = log_target(args, identify)
-    report = verify_log(path, account)
+def _anchors(args: argparse.Namespace, connect: Connect) -> tuple[tuple[tuple[str, Any], ...], list[str]]:
+    """The checkpoints of every --anchor (a file, or every version of an S3 object), and warnings."""
+    import botocore.exceptions
+
+    from wizard.audit_log.anchoring import aws_refusal, parse_place, read_file_anchor, read_s3_anchor
+
+    found: list[tuple[str, Any]] = []
+    warnings: list[str] = []
+    for text in getattr(args, "anchor", None) or []:
+        place = parse_place(text)
+        if isinstance(place, Path):
+            found += read_file_anchor(place)
+            continue
+        try:
+            checkpoints, warning = read_s3_anchor(connect().client("s3"), place)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise aws_refusal(place, error) from error
+        found += checkpoints
+        warnings += [warning] if warning else []
+    return tuple(found), warnings
+
+
+def run_verify(args: argparse.Namespace, identify: Identify, connect: Connect = _no_aws) -> int:
+    from wizard.audit_log.bundle import verify_bundle
+
+    anchors, warnings = _anchors(args, connect)
+    fingerprint = getattr(args, "fingerprint", None)
+    if getattr(args, "bundle", None):
+        report = verify_bundle(Path(args.bundle).expanduser(), fingerprint, anchors)
+    else:
+        path, account = log_target(args, identify)
+        evidence = Evidence(anchors=anchors, expected_fingerprint=fingerprint) if anchors or fingerprint else None
+        report = verify_log(path, account, evidence)
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     else:
         lines = [report.headline(), *("  " + note for note in report.notes())]  # they may quote the file
         sys.stdout.write(inert("\n".join(lines)) + "\n")
+    for warning in warnings:
+        sys.stderr.write(f"cis-wizard: warning: {inert(warning)}\n")
     return EXIT_OK if report.intact else EXIT_FAILED
 
 
@@ -135,8 +175,27 @@ def run_show(args: argparse.Namespace, identify: Identify) -> int:
     return EXIT_OK
 
 
+def _export_bundle(path: Path, account: str | None, directory: Path) -> int:
+    from wizard.audit_log.bundle import export_bundle
+    from wizard.audit_log.keys import stderr_notice
+
+    exported = export_bundle(path, account, directory, stderr_notice)
+    sealed = f"; checkpoint of record {exported.checkpoint.seq} signed now" if exported.checkpoint else ""
+    lines = [
+        f"Bundle {directory}: the audit log of account {exported.verification.account_id}, "
+        f"records 1-{exported.records}, signed with key {exported.fingerprint}{sealed}.",
+        f"Check it anywhere: cis-wizard log verify --bundle {directory} --fingerprint {exported.fingerprint}",
+    ]
+    sys.stdout.write(inert("\n".join(lines)) + "\n")
+    if not exported.verification.intact:
+        sys.stderr.write(f"cis-wizard: warning: {inert(exported.verification.headline())}\n")
+    return EXIT_OK
+
+
 def run_export(args: argparse.Namespace, identify: Identify) -> int:
     path, account = log_target(args, identify)
+    if getattr(args, "bundle", None):
+        return _export_bundle(path, account, Path(args.bundle).expanduser())
     if args.output and Path(args.output).is_dir():
         raise UsageError(f"--output {args.output} is a directory.")
     contents = read_log(path)
@@ -162,12 +221,65 @@ def run_export(args: argparse.Namespace, identify: Identify) -> int:
     return EXIT_OK
 
 
-ACTIONS: dict[str, Callable[[argparse.Namespace, Identify], int]] = {
+def _not_anchored(report: VerifyReport) -> int:
+    sys.stdout.write(inert(report.headline()) + "\nNothing was anchored.\n")
+    return EXIT_FAILED
+
+
+def run_anchor(args: argparse.Namespace, identify: Identify, connect: Connect = _no_aws) -> int:
+    """Write the newest signed checkpoint to a file or to the account's anchor bucket (made if need be)."""
+    import botocore.exceptions
+
+    from wizard.audit_log import anchoring
+    from wizard.audit_log.bundle import seal_head
+    from wizard.audit_log.keys import stderr_notice
+    from wizard.audit_log.writer import AuditLog
+
+    if args.file:
+        path, account = log_target(args, identify)
+        report = verify_log(path, account)
+        if not report.intact or report.account_id is None:
+            return _not_anchored(report)
+        checkpoint = seal_head(path, report.account_id, stderr_notice)
+        if checkpoint is None:
+            raise UsageError(f"Cannot sign a checkpoint of {path} here: its keys are not on this computer.")
+        where = anchoring.write_file_anchor(Path(args.file).expanduser(), checkpoint)
+    else:
+        ctx = connect()
+        identity = ctx.identity()
+        path, account = log_target(args, lambda: str(identity.account_id))
+        report = verify_log(path, account)
+        if not report.intact or report.account_id is None:
+            return _not_anchored(report)
+        place = anchoring.default_place(identity.account_id, ctx.home_region, args.bucket)
+        client = ctx.client("s3")
+        try:
+            with (
+                AuditLog.open(identity.account_id, identity.arn, path) as log,
+                log.session({"command": "log anchor", "anchor": str(place)}),
+            ):
+                anchoring.ensure_bucket(log, client, place, ctx.home_region)
+                checkpoint, version = anchoring.write_s3_anchor(log, client, place, ctx.home_region)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            raise anchoring.aws_refusal(place, error) from error
+        where = f"{place}" + (f" (version {version})" if version else "")
+    lines = [
+        f"Anchored the signed checkpoint of {checkpoint.describe()} (key {checkpoint.key}) to {where}.",
+        f"Hold the log against it later: cis-wizard log verify --anchor {where.split(' (')[0]}",
+    ]
+    sys.stdout.write(inert("\n".join(lines)) + "\n")
+    return EXIT_OK
+
+
+ACTIONS: dict[str, Callable[..., int]] = {
     "verify": run_verify,
     "show": run_show,
     "export": run_export,
+    "anchor": run_anchor,
 }
 
 
-def run_log(args: argparse.Namespace, identify: Identify) -> int:
+def run_log(args: argparse.Namespace, identify: Identify, connect: Connect = _no_aws) -> int:
+    if args.log_command in ("verify", "anchor"):
+        return ACTIONS[args.log_command](args, identify, connect)
     return ACTIONS[args.log_command](args, identify)

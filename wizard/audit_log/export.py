@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit_log.records import Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence, report_to_dict
 from wizard.audit_log.report_wording import (
@@ -22,6 +23,7 @@ from wizard.audit_log.report_wording import (
     verdict,
     when,
 )
+from wizard.audit_log.summary_view import Table, overview, tables
 from wizard.inert_text import inert
 
 
@@ -146,25 +148,41 @@ def _md_trail(trail: ControlTrail, heading: str) -> list[str]:
     return lines
 
 
+def md_table(table: Table) -> list[str]:
+    lines = [f"### {md(table.title)}", ""]
+    if not table.rows:
+        return [*lines, md(table.empty), ""]
+    lines += ["| " + " | ".join(md(h) for h in table.headers) + " |", "|" + "---|" * len(table.headers)]
+    lines += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in table.rows]
+    return [*lines, *(["", md(table.note)] if table.note else []), ""]
+
+
 def render_markdown(report: AuditReport) -> str:
+    alias = f" ({md(report.summary.alias)})" if report.summary.alias else ""
     lines = [
-        f"# Audit log report: AWS account {md(report.account_id or '?')}",
+        f"# Audit log report: AWS account {md(report.account_id or '?')}{alias}",
+        "",
+        "## Summary",
         "",
         "| | |",
         "|---|---|",
-        f"| Account | {md(report.account_id or '?')} |",
-        f"| Log verification | **{report.verification_word}**: {md(report.verification_line)} |",
-        f"| Scope | {md(report.scope)} ({len(report.records)} records) |",
-        f"| Log file | {md(report.log_path)} |",
-        f"| Generated | {md(report.generated_at)} by cis-wizard {md(report.tool_version)} |",
-        "",
-        "## Sessions",
-        "",
     ]
+    for name, value in overview(report):
+        shown = (
+            f"**{report.verification_word}**: {md(report.verification_line)}"
+            if name == "Log verification"
+            else md(value)
+        )
+        lines.append(f"| {md(name)} | {shown} |")
+    lines.append("")
+    for table in tables(report.summary):
+        lines += md_table(table)
+    lines += ["## Sessions", ""]
     if report.sessions:
-        lines += ["| Session | Started (UTC) | Ended (UTC) | Driven by | AWS identity | Outcome |", "|" + "---|" * 6]
+        heads = "| Session | Started (UTC) | Ended (UTC) | Driven by | AWS identity | Command | Outcome |"
+        lines += [heads, "|" + "---|" * 7]
         for s in report.sessions:
-            cells = [s.id, when(s.first), when(s.end) if s.end else "-", s.driver, s.first.caller, s.status]
+            cells = [s.id, when(s.first), when(s.last), s.driver, s.first.caller, s.what, s.status]
             lines.append("| " + " | ".join(md(cell) for cell in cells) + " |")
     else:
         lines.append("No session in scope.")
@@ -173,7 +191,8 @@ def render_markdown(report: AuditReport) -> str:
         lines += ["None.", ""]
     for trail in report.controls:
         title = f" {md(trail.title)}" if trail.title else ""
-        lines += _md_trail(trail, f"### {md(trail.control_id)}{title}")
+        later = f"CIS ids: {later_ids(str(trail.control_id)).in_words()}"
+        lines += _md_trail(trail, f"### {md(trail.control_id)}{title}\n\n{md(later)}")
     lines += ["## Calls with no result", ""]
     if report.unfinished:
         for step in report.unfinished:

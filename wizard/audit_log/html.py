@@ -6,9 +6,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit_log import report_wording as wording
 from wizard.audit_log.records import Record
 from wizard.audit_log.report import AuditReport, CallStep, ControlTrail, Evidence
+from wizard.audit_log.summary import Summary
+from wizard.audit_log.summary_view import Table, overview, score, tables
 from wizard.inert_text import inert
 
 _CSS = """
@@ -18,7 +21,7 @@ h1 { font-size: 1.6rem; margin-bottom: .3rem; } h2 { border-bottom: 2px solid #d
 margin-top: 2.2rem; } h3 { margin: 1.6rem 0 .4rem; } h4 { margin: 1rem 0 .3rem; font-size: .95rem;
 text-transform: uppercase; letter-spacing: .04em; color: #57606a; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0; } th, td { border: 1px solid #d0d7de;
-padding: .3rem .5rem; text-align: left; vertical-align: top; } th { background: #f6f8fa; }
+padding: .3rem .5rem; text-align: left; vertical-align: top; overflow-wrap: break-word; } th { background: #f6f8fa; }
 table.meta th { width: 11rem; } code, pre { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .5rem .7rem; overflow-x: auto;
       white-space: pre-wrap; word-break: break-word; margin: .3rem 0; }
@@ -29,7 +32,24 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .5rem .7rem; over
 .status-error, .status-FAIL, .status-ERROR, .status-none { color: #cf222e; font-weight: 600; }
 .muted { color: #57606a; font-size: .9rem; } section.control { border-left: 4px solid #d0d7de; padding-left: 1rem; }
 details summary { cursor: pointer; color: #0969da; }
-@media print { details { display: block; } details > summary { display: none; } }
+.cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: .8rem 0; }
+.card { border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem .9rem; flex: 1 1 0; min-width: 7rem; }
+.card b { display: block; font-size: 1.5rem; } .card span { color: #57606a; font-size: .85rem; }
+.bar { background: #eaeef2; height: .55rem; border-radius: 3px; min-width: 6rem; }
+.bar span { display: block; height: 100%; background: #2da44e; border-radius: 3px; }
+.bar.before span { background: #afb8c1; }
+td.num { text-align: right; white-space: nowrap; }
+td.code { font: 12px/1.35 ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; min-width: 14rem; }
+.note { color: #57606a; font-size: .85rem; }
+@media print {
+  @page { margin: 1.4cm; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+  details { display: block; } details > summary { display: none; }
+  h2, h3, h4 { break-after: avoid; } tr, .card, .banner { break-inside: avoid; }
+  section.summary { break-after: page; }
+  pre { white-space: pre-wrap; font-size: 8.5pt; } a { color: inherit; text-decoration: none; }
+  .banner, .bar, .bar span, .ok, .bad, .warn, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 
@@ -123,40 +143,98 @@ def _trail(trail: ControlTrail) -> str:
     return "".join(parts)
 
 
+def _table(table: Table) -> str:
+    if not table.rows:
+        return f"<h3>{_e(table.title)}</h3><p>{_e(table.empty)}</p>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
+
+    def cell(index: int, value: str) -> str:
+        return f'<td class="code">{_e(value)}</td>' if index in table.code_columns else f"<td>{_e(value)}</td>"
+
+    body = "".join("<tr>" + "".join(cell(n, value) for n, value in enumerate(row)) + "</tr>" for row in table.rows)
+    note = f'<p class="note">{_e(table.note)}</p>' if table.note else ""
+    return f"<h3>{_e(table.title)}</h3><table><tr>{head}</tr>{body}</table>{note}"
+
+
+def _bar(part: int, whole: int, kind: str = "") -> str:
+    width = round(100 * part / whole) if whole else 0
+    return f'<div class="bar {kind}"><span style="width:{width}%"></span></div>'
+
+
+def _score(summary: Summary) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(s.section)}. {_e(s.name)}</td><td class=num>{s.checked} of {s.controls}</td>"
+        f"<td class=num>{s.passing_before}</td><td>{_bar(s.passing_before, s.checked, 'before')}</td>"
+        f"<td class=num>{s.passing_after}</td><td>{_bar(s.passing_after, s.checked)}</td>"
+        f"<td class=num>{s.failing_after}</td></tr>"
+        for s in summary.sections
+    )
+    checked, before, after = summary.totals()
+    total = sum(s.controls for s in summary.sections)
+    rows += (
+        f"<tr><th>All sections</th><th class=num>{checked} of {total}</th><th class=num>{before}</th>"
+        f"<th>{_bar(before, checked, 'before')}</th><th class=num>{after}</th><th>{_bar(after, checked)}</th>"
+        f"<th class=num>{sum(s.failing_after for s in summary.sections)}</th></tr>"
+    )
+    return (
+        "<h3>Score before and after</h3><table><tr><th>Section</th><th>With a verdict</th>"
+        '<th colspan="2">Passing before</th><th colspan="2">Passing after</th><th>Failing after</th></tr>'
+        f'{rows}</table><p class="note">{_e(score(summary).note)}</p>'
+    )
+
+
+def _cards(summary: Summary) -> str:
+    checked, before, after = summary.totals()
+    cards = [
+        (f"{before} → {after}", f"controls passing (of {checked} checked)"),
+        (str(len(summary.changes)), "controls changed"),
+        (str(len(summary.failed)), "failed steps"),
+        (str(len(summary.waivers)), "waivers"),
+        (str(len(summary.attestations)), "attestations"),
+        (str(len(summary.open_items)), "open items"),
+    ]
+    return (
+        '<div class="cards">'
+        + "".join(f"<div class=card><b>{_e(v)}</b><span>{_e(k)}</span></div>" for v, k in cards)
+        + "</div>"
+    )
+
+
+def _summary(report: AuditReport) -> str:
+    meta = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in overview(report))
+    parts = [f'<section class="summary"><h2>Summary</h2><table class="meta">{meta}</table>', _cards(report.summary)]
+    parts.append(_score(report.summary))
+    parts += [_table(table) for table in tables(report.summary)[1:]]
+    return "".join(parts) + "</section>"
+
+
 def render_html(report: AuditReport) -> str:
     banner_class = {"INTACT": "ok", "TAMPERED": "bad"}.get(report.verification_word, "warn")
     banner_word = f"Log {report.verification_word}"
     account = report.account_id or "?"
-    meta = [
-        ("Account", account),
-        ("Scope", f"{report.scope} ({len(report.records)} records)"),
-        ("Log file", str(report.log_path)),
-        ("Log verification", report.verification_line),
-        ("Generated", f"{report.generated_at} by cis-wizard {report.tool_version}"),
-    ]
-    if report.verification and report.verification.key:
-        meta.append(("Verified with key from", report.verification.key))
+    alias = f" ({_e(report.summary.alias)})" if report.summary.alias else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>cis-wizard audit log report: account {_e(account)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>Audit log report: AWS account {_e(account)}</h1>",
+        f"<h1>Audit log report: AWS account {_e(account)}{alias}</h1>",
         f'<div class="banner {banner_class}">{_e(banner_word)}: {_e(report.verification_line)}</div>',
-        '<table class="meta">' + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta) + "</table>",
+        _summary(report),
         "<h2>Sessions</h2>",
     ]
     if report.sessions:
         rows = "".join(
             f"<tr><td><code>{_e(s.id)}</code></td><td>{_e(wording.when(s.first))}</td>"
-            f"<td>{_e(wording.when(s.end)) if s.end else '-'}</td><td>{_e(s.driver)}</td>"
-            f"<td><code>{_e(s.first.caller)}</code></td><td>{_e(s.status)}</td><td>{s.records}</td></tr>"
+            f"<td>{_e(wording.when(s.last))}</td><td>{_e(s.driver)}</td>"
+            f"<td><code>{_e(s.first.caller)}</code></td><td>{_e(s.what)}</td><td>{_e(s.status)}</td>"
+            f"<td>{s.records}</td></tr>"
             for s in report.sessions
         )
         parts.append(
             "<table><tr><th>Session</th><th>Started (UTC)</th><th>Ended (UTC)</th><th>Driven by</th>"
-            f"<th>AWS identity</th><th>Outcome</th><th>Records</th></tr>{rows}</table>"
+            f"<th>AWS identity</th><th>Command</th><th>Outcome</th><th>Records</th></tr>{rows}</table>"
         )
     else:
         parts.append("<p>No session in scope.</p>")
@@ -167,7 +245,9 @@ def render_html(report: AuditReport) -> str:
         title = f" {_e(trail.title)}" if trail.title else ""
         parts.append(
             f'<section class="control" id="control-{_e(trail.control_id)}">'
-            f"<h3>{_e(trail.control_id)}{title}</h3>{_trail(trail)}</section>"
+            f"<h3>{_e(trail.control_id)}{title}</h3>"
+            f'<p class="muted">CIS ids: {_e(later_ids(str(trail.control_id)).in_words())}</p>'
+            f"{_trail(trail)}</section>"
         )
     parts.append("<h2>Calls with no result</h2>")
     if report.unfinished:

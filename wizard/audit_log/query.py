@@ -59,11 +59,13 @@ class RecordFilter:
     controls: tuple[str, ...] = ()  # ids or globs: "1.5", "3.*"
     kinds: frozenset[str] | None = None
     session: str | None = None
+    run: str | None = None  # with `session`: the whole run it belongs to (its waivers, its other applies)
 
     def matches(self, record: Record) -> bool:
         if self.kinds is not None and record.kind not in self.kinds:
             return False
-        if self.session is not None and record.session != self.session:
+        in_run = self.run is not None and record.run == self.run
+        if self.session is not None and record.session != self.session and not in_run:
             return False
         if self.controls and not any(
             fnmatch.fnmatchcase(about, c) for about in record_controls(record) for c in self.controls
@@ -101,6 +103,11 @@ def resolve_session(records: list[Record], wanted: str) -> str:
     if not matching:
         raise UsageError(f"No session {wanted!r} in the audit log (try `cis-wizard log show --kind session-start`).")
     raise UsageError(f"Session {wanted!r} is ambiguous: it starts {len(matching)} session ids.")
+
+
+def run_of_session(records: list[Record], session: str) -> str | None:
+    """The run a log session was part of (records written since every record names its run)."""
+    return next((record.run for record in records if record.session == session and record.run), None)
 
 
 def results_by_call(records: Iterable[Record]) -> dict[str, Record]:

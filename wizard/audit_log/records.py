@@ -9,7 +9,13 @@ One record is one line of the log, the canonical JSON of an object (keys sorted,
 * `prev` is the SHA-256 of the previous record's line (its bytes, without the newline); the first
   record's `prev` is 64 zeros.
 * `hmac` is HMAC-SHA256, with the account's key, over "cis-wizard record\\n" followed by the canonical JSON
-  of the record without its `hmac` field.
+  of the record without its `hmac` and `sig` fields.
+* `sig` (records written since logs are signed) is the base64 Ed25519 signature, with the log's signing key
+  (`signing`), over "cis-wizard record signature\\n" followed by that same canonical JSON: anyone with the
+  public key can check it; nobody without the private key can make one.
+* `run` (likewise) is the id of the process's open log: every record one run of the wizard or of a command
+  writes carries it, in a session or not, so a report can group a wizard run's applies, waivers and
+  attestations as the one sitting they were.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from wizard import __version__
 
 GENESIS_HASH: Final = "0" * 64
 RECORD_MAC_PREFIX: Final = b"cis-wizard record\n"
+RECORD_SIG_PREFIX: Final = b"cis-wizard record signature\n"
+_OPTIONAL_FIELDS: Final = ("sig", "run")
 _MAX_DEPTH: Final = 64
 
 
@@ -89,6 +97,8 @@ class Record:
     payload: dict[str, Any]
     prev: str
     hmac: str
+    sig: str | None = None
+    run: str | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Record:
@@ -100,7 +110,7 @@ class Record:
         for name in _STR_FIELDS:
             if not isinstance(data.get(name), str):
                 raise RecordFormatError(f"{name} is missing or not text")
-        for name in ("session", "control"):
+        for name in ("session", "control", *_OPTIONAL_FIELDS):
             if data.get(name) is not None and not isinstance(data[name], str):
                 raise RecordFormatError(f"{name} is not text")
         if not isinstance(data.get("payload"), dict):
@@ -119,10 +129,14 @@ class Record:
             payload=data["payload"],
             prev=data["prev"],
             hmac=data["hmac"],
+            sig=data.get("sig"),
+            run=data.get("run"),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        """The record as its line holds it (the optional fields only where the line has them)."""
+        every = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        return {k: v for k, v in every.items() if k not in _OPTIONAL_FIELDS or v is not None}
 
     @property
     def when(self) -> dt.datetime:
@@ -160,6 +174,11 @@ def line_hash(line: bytes) -> str:
 
 def record_mac(key: bytes, unsigned: Mapping[str, Any]) -> str:
     return hmac.digest(key, RECORD_MAC_PREFIX + canonical_json(unsigned), "sha256").hex()
+
+
+def signature_message(unsigned: Mapping[str, Any]) -> bytes:
+    """What a record's Ed25519 signature is over: the record without `hmac` and `sig`."""
+    return RECORD_SIG_PREFIX + canonical_json(unsigned)
 
 
 def to_jsonable(value: Any, _depth: int = 0) -> Any:

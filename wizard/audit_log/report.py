@@ -1,6 +1,7 @@
-"""What `log export` reports, before it is rendered: the sessions, and per control the evidence before, the
-plan, the confirm, each call with its result, the verification after, checklists, attestations and waivers;
-plus the verification status of the log itself."""
+"""What `log export` reports, before it is rendered: the answer first (`summary`), then the sessions (one per
+run of the wizard or a command, see `runs`), and per control the evidence before, the plan, the confirm, each
+call with its result, the verification after, checklists, attestations and waivers; plus the verification
+status of the log itself and the fingerprint of the key that signs it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from wizard import __version__
+from wizard.audit.formats.benchmark_ids import later_ids
 from wizard.audit_log.query import results_by_call
 from wizard.audit_log.records import Kind, Record, utc_timestamp
+from wizard.audit_log.runs import Run, group_runs
+from wizard.audit_log.summary import Summary, build_summary, summary_to_dict
 from wizard.audit_log.verify import VerifyReport
 from wizard.catalog import UnknownControlError, control_id_key, load_catalog
 
@@ -57,12 +61,35 @@ class ControlTrail:
 
 @dataclass(frozen=True)
 class SessionInfo:
+    """One sitting: a run of the wizard or of a command, with every log session it opened."""
+
     id: str
-    start: Record | None
-    end: Record | None
+    start: Record | None  # its first session-start
+    end: Record | None  # its last session-end
     first: Record
     last: Record
     records: int
+    log_sessions: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()  # how each log session ended
+    open_sessions: int = 0  # log sessions with no session-end
+
+    @classmethod
+    def of(cls, run: Run) -> SessionInfo:
+        starts, ends = run.starts, run.ends
+        ended = {r.session for r in ends}
+        return cls(
+            id=run.id,
+            start=starts[0] if starts else None,
+            end=ends[-1] if ends else None,
+            first=run.first,
+            last=run.last,
+            records=len(run.records),
+            log_sessions=tuple(run.sessions),
+            commands=tuple(dict.fromkeys(str(r.payload.get("command") or "?") for r in starts)),
+            statuses=tuple(str(r.payload.get("status", "?")) for r in ends),
+            open_sessions=sum(1 for session in run.sessions if session not in ended),
+        )
 
     @property
     def driver(self) -> str:
@@ -72,9 +99,19 @@ class SessionInfo:
 
     @property
     def status(self) -> str:
-        if self.end is None:
+        if not self.log_sessions:
+            return "records outside a session"
+        if self.end is None or self.open_sessions:
             return "no session-end (still running, or it crashed)"
-        return str(self.end.payload.get("status", "?"))
+        bad = [status for status in self.statuses if status != "ok"]
+        return bad[0] if bad else "ok"
+
+    @property
+    def what(self) -> str:
+        """`apply`, or `tui (3 applies)`: the commands run and how many log sessions they opened."""
+        count = len(self.log_sessions)
+        applies = f" ({count} log sessions)" if count > 1 else ""
+        return (", ".join(self.commands) or "-") + applies
 
 
 @dataclass
@@ -91,7 +128,12 @@ class AuditReport:
     general: ControlTrail
     unfinished: list[CallStep]
     torn_lines: list[int]
+    summary: Summary
     tool_version: str = __version__
+
+    @property
+    def fingerprint(self) -> str | None:
+        return self.verification.fingerprint if self.verification else None
 
     @property
     def verification_word(self) -> str:
@@ -107,7 +149,7 @@ class AuditReport:
             return str(self.verification_error)
         if found.intact:
             torn = f"; torn line(s) {', '.join(map(str, found.torn_lines))}" if found.torn_lines else ""
-            return f"records 1-{found.last_seq}: hash chain, every HMAC and the head anchor verified{torn}"
+            return f"records 1-{found.last_seq}: {found.checked()} verified{torn}"
         where = f"at record {found.first_bad_seq}: " if found.first_bad_seq is not None else ""
         return f"{where}{found.problem}"
 
@@ -134,19 +176,6 @@ _BUCKETS = {
 }
 
 
-def _sessions(selected: list[Record]) -> list[SessionInfo]:
-    grouped: dict[str, list[Record]] = {}
-    for record in selected:
-        if record.session:
-            grouped.setdefault(record.session, []).append(record)
-    infos = []
-    for session_id, items in grouped.items():
-        start = next((r for r in items if r.kind == Kind.SESSION_START), None)
-        end = next((r for r in reversed(items) if r.kind == Kind.SESSION_END), None)
-        infos.append(SessionInfo(session_id, start, end, items[0], items[-1], len(items)))
-    return infos
-
-
 def _spread_plan(record: Record, trails: dict[str | None, ControlTrail]) -> None:
     """A plan's "before" evidence goes to each control it names; the other controls it fixes point to it."""
     before = record.payload.get("before")
@@ -161,19 +190,10 @@ def _spread_plan(record: Record, trails: dict[str | None, ControlTrail]) -> None
             trails.setdefault(control_id, ControlTrail(control_id)).fixed_by.append((str(record.control), record))
 
 
-def build_report(
-    all_records: list[Record],
-    selected: list[Record],
-    *,
-    log_path: Path,
-    scope: str,
-    verification: VerifyReport | None,
-    verification_error: str | None = None,
-    torn_lines: list[int] | None = None,
-    now: dt.datetime | None = None,
-) -> AuditReport:
-    """Group the selected records by control; calls are paired with their results across the whole log."""
-    results = results_by_call(all_records)
+def _trails(
+    all_records: list[Record], selected: list[Record], results: dict[str, Record]
+) -> tuple[dict[str | None, ControlTrail], list[CallStep]]:
+    """The selected records by control (None: about no control), and the calls with no result."""
     intents = {
         str(r.payload["call_id"]): r
         for r in all_records
@@ -204,11 +224,39 @@ def build_report(
             getattr(trail, _BUCKETS[Kind(record.kind)]).append(record)
         elif record.kind not in (Kind.SESSION_START, Kind.SESSION_END):
             trail.other.append(record)
+    return trails, unfinished
+
+
+def build_report(
+    all_records: list[Record],
+    selected: list[Record],
+    *,
+    log_path: Path,
+    scope: str,
+    verification: VerifyReport | None,
+    verification_error: str | None = None,
+    torn_lines: list[int] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditReport:
+    """Group the selected records by control; calls are paired with their results across the whole log."""
+    results = results_by_call(all_records)
+    trails, unfinished = _trails(all_records, selected, results)
     general = trails.pop(None, ControlTrail(None))
     controls = sorted((t for t in trails.values() if t.control_id), key=lambda t: _control_order(str(t.control_id)))
     for trail in controls:
         trail.title = _control_title(str(trail.control_id))
     account = next((r.account for r in all_records), verification.account_id if verification else None)
+    runs = group_runs(selected)
+    summary = build_summary(
+        all_records,
+        selected,
+        runs,
+        results,
+        [step.intent for step in unfinished if step.intent],
+        account=account,
+        fingerprint=verification.fingerprint if verification else None,
+        today=(now or dt.datetime.now(dt.UTC)).date(),
+    )
     return AuditReport(
         account_id=account,
         log_path=log_path,
@@ -217,11 +265,12 @@ def build_report(
         verification=verification,
         verification_error=verification_error,
         records=selected,
-        sessions=_sessions(selected),
+        sessions=[SessionInfo.of(run) for run in runs],
         controls=controls,
         general=general,
         unfinished=unfinished,
         torn_lines=torn_lines or [],
+        summary=summary,
     )
 
 
@@ -235,6 +284,7 @@ def _trail_dict(trail: ControlTrail) -> dict[str, Any]:
     return {
         "id": trail.control_id,
         "title": trail.title,
+        "benchmark_ids": later_ids(trail.control_id).to_dict() if trail.control_id else None,
         "evidence_before": evidence(trail.before),
         "plans": records(trail.plans),
         "fixed_by_plan_in": [{"control": control, "seq": plan.seq} for control, plan in trail.fixed_by],
@@ -262,6 +312,8 @@ def report_to_dict(report: AuditReport) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "tool_version": report.tool_version,
         "account_id": report.account_id,
+        "summary": summary_to_dict(report.summary),
+        "fingerprint": report.fingerprint,
         "scope": report.scope,
         "log": {"path": str(report.log_path), "verification": verification, "torn_lines": report.torn_lines},
         "records": len(report.records),
@@ -269,10 +321,12 @@ def report_to_dict(report: AuditReport) -> dict[str, Any]:
             {
                 "id": s.id,
                 "started": s.first.time,
-                "ended": s.end.time if s.end else None,
+                "ended": s.last.time,
                 "driver": s.driver,
                 "caller": s.first.caller,
                 "host": s.first.host,
+                "commands": list(s.commands),
+                "log_sessions": list(s.log_sessions),
                 "status": s.status,
                 "records": s.records,
             }

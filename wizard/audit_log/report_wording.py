@@ -40,7 +40,18 @@ def verdict(data: dict[str, Any]) -> str:
 
 
 def describe(record: Record) -> str:
-    """One line on a plan, confirm, checklist, attestation, waiver or other record."""
+    """One line on a plan, confirm, checklist, attestation, waiver or other record; a waiver and an attestation
+    in full (the log view cuts them to fit a line, a report never does)."""
+    payload = record.payload
+    if record.kind == Kind.WAIVER:
+        owner = payload.get("owner") or payload.get("by")
+        until = f", until {payload['expires']}" if payload.get("expires") else ""
+        action = payload.get("action")
+        word = f"waiver {action}" if action and action != "granted" else "waived"
+        return f"{word}: {payload.get('reason') or '?'}" + (f" (owner {owner}{until})" if owner else "")
+    if record.kind == Kind.ATTESTATION:
+        statement = f": {payload['statement']}" if payload.get("statement") else ""
+        return f"attested by {payload.get('by') or payload.get('name') or '?'}{statement}"
     return outcome(record, {})
 
 
@@ -56,7 +67,8 @@ def plan_commands(record: Record) -> list[str]:
 def record_details(record: Record) -> dict[str, Any]:
     """A payload without what is already shown in words (and a plan without its steps and "before")."""
     shown = {"status", "summary", "evidence", "resources", "call_id", "step", "before", "answer", "how", "by", "reason"}
-    shown |= {"owner", "expires"} if record.kind == Kind.WAIVER else set()
+    shown |= {"owner", "expires", "action"} if record.kind == Kind.WAIVER else set()
+    shown |= {"statement"} if record.kind == Kind.ATTESTATION else set()
     details = {key: value for key, value in record.payload.items() if key not in shown}
     if isinstance(details.get("plan"), dict):
         details["plan"] = {key: value for key, value in details["plan"].items() if key not in ("steps", "cli")}

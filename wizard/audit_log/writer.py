@@ -31,21 +31,25 @@ from types import TracebackType
 from typing import Any, Literal
 
 from wizard.audit_log import anchor
+from wizard.audit_log.checkpoints import Checkpoint, append_history, sign_checkpoint
 from wizard.audit_log.errors import AuditLogError
 from wizard.audit_log.keys import LogKey, Notice, load_or_create_keys, stderr_notice
 from wizard.audit_log.paths import check_account_id, default_log_path
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import (
+    GENESIS_HASH,
     Actor,
     Kind,
     Record,
     canonical_json,
     line_hash,
     record_mac,
+    signature_message,
     to_jsonable,
     utc_timestamp,
 )
 from wizard.audit_log.redact import Redactor
+from wizard.audit_log.signing import SigningKey, load_or_create_signer
 from wizard.audit_log.storage import LogFile
 
 Outcome = Literal["ok", "error"]
@@ -104,10 +108,13 @@ class AuditLog:
         actor: Actor | None = None,
         notice: Notice = stderr_notice,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        alias: str | None = None,
     ) -> None:
         self.path = path
         self.account_id = check_account_id(account_id)
         self.caller_arn = caller_arn
+        self.alias = alias  # the account's alias, when the caller knows it: recorded at each session start
+        self.run_id = uuid.uuid4().hex  # every record of this open log carries it (see `records`)
         self.actor = actor or Actor.local()
         self._clock = clock
         self._redactor = Redactor()
@@ -121,18 +128,26 @@ class AuditLog:
                 candidates = load_or_create_keys(self.account_id, path, notice)
                 head = anchor.read_head(path)
                 self.key = choose_key(candidates, head)
+                self.signer: SigningKey = load_or_create_signer(self.account_id, path, notice)
                 if not head.exists and self._file.tail().empty:
-                    anchor.write_genesis_head(path, self.account_id, self.key.secret)
+                    genesis = self._checkpoint(0, GENESIS_HASH)
+                    anchor.write_genesis_head(path, self.account_id, self.key.secret, genesis)
         except BaseException:
             self._file.close()
             raise
 
     @classmethod
     def open(
-        cls, account_id: str, caller_arn: str, path: Path | None = None, *, notice: Notice = stderr_notice
+        cls,
+        account_id: str,
+        caller_arn: str,
+        path: Path | None = None,
+        *,
+        notice: Notice = stderr_notice,
+        alias: str | None = None,
     ) -> AuditLog:
         """The account's log: `path` (from --log) or the default file in the user data directory."""
-        return cls(path or default_log_path(account_id), account_id, caller_arn, notice=notice)
+        return cls(path or default_log_path(account_id), account_id, caller_arn, notice=notice, alias=alias)
 
     def close(self) -> None:
         self._file.close()
@@ -175,19 +190,47 @@ class AuditLog:
                 "control": control_id,
                 "payload": cleaned,
                 "prev": tail.hash,
+                "run": self.run_id,
             }
-            sealed: dict[str, Any] = {**unsigned, "hmac": record_mac(self.key.secret, unsigned)}
+            sealed: dict[str, Any] = {
+                **unsigned,
+                "hmac": record_mac(self.key.secret, unsigned),
+                "sig": self.signer.sign(signature_message(unsigned)),
+            }
             line = canonical_json(sealed)
             self._file.append((b"\n" if tail.needs_newline else b"") + line + b"\n")
             # A missing or damaged anchor on a log with records is evidence; only a sound one moves on.
             if current is not None or (not head.exists and tail.empty):
                 try:
-                    anchor.write_head(self.path, self.account_id, seq, line_hash(line), self.key.secret)
+                    signed = self._checkpoint(seq, line_hash(line))
+                    anchor.write_head(self.path, self.account_id, seq, line_hash(line), self.key.secret, signed)
                 except OSError as error:  # the record is on disk; the anchor lags, and verify would say so
                     raise AuditLogError(f"Cannot update {head.path}: {error.strerror or error}.") from error
             if self.session_id is not None:
                 self._session_records += 1
         return Record(**sealed)
+
+    # -- checkpoints ---------------------------------------------------------------------------------
+    def _checkpoint(self, seq: int, hash_: str) -> Checkpoint:
+        return sign_checkpoint(self.signer, self.account_id, seq, hash_, utc_timestamp(self._clock()))
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Sign a checkpoint of the log's newest record now and keep it in `<log>.checkpoints`. None, and
+        nothing signed, when the head anchor is not the log's own or not at its last record (a cut log:
+        signing it would bless the cut; `verify` names it)."""
+        with self._thread_lock, self._file.locked():
+            tail = self._file.tail()
+            head = anchor.read_head(self.path).head
+            if head is None or not head.signed_by(self.key.secret) or (head.seq, head.hash) != (tail.seq, tail.hash):
+                return None
+            signed = self._checkpoint(tail.seq, tail.hash)
+            try:
+                append_history(self.path, signed)
+            except OSError as error:
+                raise AuditLogError(
+                    f"Cannot keep the checkpoint beside {self.path}: {error.strerror or error}."
+                ) from error
+        return signed
 
     # -- sessions ------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -198,7 +241,8 @@ class AuditLog:
         self.session_id = str(uuid.uuid4())
         self._session_records = 0
         self._session_calls = {}
-        self.record(Kind.SESSION_START, {"pid": os.getpid(), **(payload or {})})
+        start: dict[str, Any] = {"pid": os.getpid(), **({"alias": self.alias} if self.alias else {})}
+        self.record(Kind.SESSION_START, {**start, **(payload or {})})
         status, detail = "ok", None
         try:
             yield self.session_id
@@ -216,6 +260,7 @@ class AuditLog:
                 end["unfinished_calls"] = [token.call_id for token in self._session_calls.values()]
             try:
                 self.record(Kind.SESSION_END, end)
+                self.checkpoint()  # each session's end is kept as a signed checkpoint
             finally:
                 self.session_id = None
 
