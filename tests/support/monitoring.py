@@ -4,6 +4,7 @@ topic and its subscribers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from moto.sns.models import sns_backends
 
@@ -15,6 +16,7 @@ from wizard.audit.run import run_audit
 from wizard.aws.context import AwsContext
 from wizard.catalog import load_catalog
 from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
+from wizard.monitoring.filter_pattern import parse_filter_pattern
 
 CONTROL_IDS = list(CIS_FILTER_PATTERNS)
 NAMESPACE = "CISBenchmark"
@@ -144,3 +146,8 @@ def only_failure(finding: Finding) -> ResourceResult:
     assert finding.status is Status.FAIL
     (failing,) = finding.failing()
     return failing
+
+
+def matches(pattern: str, event: dict[str, Any]) -> bool:
+    """Whether the CloudWatch Logs filter `pattern` matches the event."""
+    return parse_filter_pattern(pattern).matches(event)
