@@ -10,7 +10,17 @@ import pytest
 
 from tests.support.accounts import HOME, OTHER
 from tests.support.auditing import audit_one, statuses
-from tests.support.identity import ADMIN_DOC, NOW, age_user, console_user, iam
+from tests.support.identity import (
+    ADMIN_DOC,
+    CIS_PASSWORD_POLICY,
+    NOW,
+    PASSWORD_CONTROLS,
+    age_user,
+    console_user,
+    customer_policy,
+    document,
+    iam,
+)
 from wizard.audit.findings import Status
 from wizard.sandbox.root_account import RootAccountState
 
@@ -86,16 +96,6 @@ def test_1_4_passes_for_recent_key(ctx) -> None:
 
 
 # -- 1.5-1.11 password policy --------------------------------------------------------------------------------
-PASSWORD_CONTROLS = ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11")
-CIS_POLICY = dict(
-    MinimumPasswordLength=14,
-    RequireSymbols=True,
-    RequireNumbers=True,
-    RequireUppercaseCharacters=True,
-    RequireLowercaseCharacters=True,
-    MaxPasswordAge=90,
-    PasswordReusePrevention=24,
-)
 
 
 @pytest.mark.parametrize("control_id", PASSWORD_CONTROLS)
@@ -109,7 +109,7 @@ def test_password_controls_fail_without_policy(ctx, control_id: str) -> None:
 
 @pytest.mark.parametrize("control_id", PASSWORD_CONTROLS)
 def test_password_controls_pass_with_cis_policy(ctx, control_id: str) -> None:
-    iam().update_account_password_policy(**CIS_POLICY)
+    iam().update_account_password_policy(**CIS_PASSWORD_POLICY)
     assert audit_one(ctx, control_id).status is Status.PASS
 
 
@@ -126,12 +126,12 @@ def test_password_controls_pass_with_cis_policy(ctx, control_id: str) -> None:
     ],
 )
 def test_password_controls_fail_one_short(ctx, control_id: str, weakened: dict) -> None:
-    iam().update_account_password_policy(**{**CIS_POLICY, **weakened})
+    iam().update_account_password_policy(**{**CIS_PASSWORD_POLICY, **weakened})
     assert audit_one(ctx, control_id).status is Status.FAIL
 
 
 def test_1_11_fails_when_passwords_never_expire(ctx) -> None:
-    policy = {k: v for k, v in CIS_POLICY.items() if k != "MaxPasswordAge"}
+    policy = {k: v for k, v in CIS_PASSWORD_POLICY.items() if k != "MaxPasswordAge"}
     iam().update_account_password_policy(**policy)
     assert audit_one(ctx, "1.11").status is Status.FAIL
 
@@ -185,27 +185,14 @@ def test_1_15_is_manual(ctx) -> None:
 # -- 1.16 policies only on groups or roles ---------------------------------------------------------------------
 def test_1_16_fails_for_attached_and_inline_user_policies(ctx) -> None:
     client = iam()
-    arn = client.create_policy(
-        PolicyName="read",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}],
-            }
-        ),
-    )["Policy"]["Arn"]
+    arn = customer_policy("read", document({"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}))
     for name in ("attached", "inline", "clean"):
         client.create_user(UserName=name)
     client.attach_user_policy(UserName="attached", PolicyArn=arn)
     client.put_user_policy(
         UserName="inline",
         PolicyName="own",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}],
-            }
-        ),
+        PolicyDocument=json.dumps(document({"Effect": "Allow", "Action": "s3:List*", "Resource": "*"})),
     )
     finding = audit_one(ctx, "1.16")
     assert finding.status is Status.FAIL
@@ -316,9 +303,7 @@ def test_1_21_passes_when_console_users_have_no_keys(ctx) -> None:
 )
 def test_1_22_fails_for_attached_admin_policy_in_any_shape(ctx, statement) -> None:
     client = iam()
-    arn = client.create_policy(
-        PolicyName="god", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statement})
-    )["Policy"]["Arn"]
+    arn = customer_policy("god", {"Version": "2012-10-17", "Statement": statement})
     client.create_group(GroupName="admins")
     client.attach_group_policy(GroupName="admins", PolicyArn=arn)
     finding = audit_one(ctx, "1.22")
@@ -328,29 +313,16 @@ def test_1_22_fails_for_attached_admin_policy_in_any_shape(ctx, statement) -> No
 
 def test_1_22_passes_for_scoped_and_unattached_policies(ctx) -> None:
     client = iam()
-    scoped = client.create_policy(
-        PolicyName="s3",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}],
-            }
-        ),
-    )["Policy"]["Arn"]
+    scoped = customer_policy("s3", document({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}))
     client.create_group(GroupName="g")
     client.attach_group_policy(GroupName="g", PolicyArn=scoped)
-    client.create_policy(PolicyName="unused-admin", PolicyDocument=json.dumps(ADMIN_DOC))
+    customer_policy("unused-admin", ADMIN_DOC)
     assert audit_one(ctx, "1.22").status is Status.PASS
 
 
 def test_1_22_a_deny_statement_is_not_admin(ctx) -> None:
     client = iam()
-    arn = client.create_policy(
-        PolicyName="deny",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
-        ),
-    )["Policy"]["Arn"]
+    arn = customer_policy("deny", document({"Effect": "Deny", "Action": "*", "Resource": "*"}))
     client.create_group(GroupName="g")
     client.attach_group_policy(GroupName="g", PolicyArn=arn)
     assert audit_one(ctx, "1.22").status is Status.PASS

@@ -31,9 +31,31 @@ def public_policy(bucket: str, **statement: object) -> str:
     )
 
 
+def trail_bucket(name: str, region: str = HOME, *, trail_region: str | None = None) -> str:
+    """A bucket in `region` and org-trail (homed in `trail_region`, else the bucket's region) delivering to it."""
+    bucket = make_bucket(name, region)
+    make_trail(bucket=bucket, region=trail_region or region)
+    return bucket
+
+
+def public_trail_bucket(name: str) -> str:
+    """A trail bucket whose ACL grants public reads and whose policy lets everyone read its objects."""
+    bucket = trail_bucket(name)
+    s3 = client("s3")
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    s3.put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket))
+    return bucket
+
+
+def public_access_block(**flags: bool) -> dict[str, bool]:
+    """S3's four public access block flags, each off unless given (BlockPublicAcls=True, ...)."""
+    names = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    assert set(flags) <= set(names), flags
+    return {name: flags.get(name, False) for name in names}
+
+
 def test_2_3_fails_for_acl_grant_to_all_users(ctx) -> None:
-    bucket = make_bucket("public-acl-logs")
-    make_trail(bucket=bucket)
+    bucket = trail_bucket("public-acl-logs")
     client("s3").put_bucket_acl(Bucket=bucket, ACL="public-read")
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.FAIL
@@ -43,8 +65,7 @@ def test_2_3_fails_for_acl_grant_to_all_users(ctx) -> None:
 
 
 def test_2_3_fails_for_acl_grant_to_authenticated_users(ctx) -> None:
-    bucket = make_bucket("authenticated-logs")
-    make_trail(bucket=bucket)
+    bucket = trail_bucket("authenticated-logs")
     client("s3").put_bucket_acl(Bucket=bucket, ACL="authenticated-read")
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.FAIL
@@ -53,8 +74,7 @@ def test_2_3_fails_for_acl_grant_to_authenticated_users(ctx) -> None:
 
 @pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
 def test_2_3_fails_for_bucket_policy_open_to_everyone(ctx, principal: object) -> None:
-    bucket = make_bucket("public-policy-logs", OTHER)
-    make_trail(bucket=bucket, region=OTHER)
+    bucket = trail_bucket("public-policy-logs", OTHER)
     client("s3", OTHER).put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket, Principal=principal))
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.FAIL
@@ -65,8 +85,7 @@ def test_2_3_fails_for_bucket_policy_open_to_everyone(ctx, principal: object) ->
 
 
 def test_2_3_fails_when_condition_does_not_limit_who_may_call(ctx) -> None:
-    bucket = make_bucket("tls-only-logs")
-    make_trail(bucket=bucket)
+    bucket = trail_bucket("tls-only-logs")
     client("s3").put_bucket_policy(
         Bucket=bucket,
         Policy=public_policy(bucket, Condition={"Bool": {"aws:SecureTransport": "true"}}),
@@ -77,8 +96,7 @@ def test_2_3_fails_when_condition_does_not_limit_who_may_call(ctx) -> None:
 
 
 def test_2_3_passes_when_condition_pins_the_calling_account(ctx) -> None:
-    bucket = make_bucket("account-only-logs")
-    make_trail(bucket=bucket)
+    bucket = trail_bucket("account-only-logs")
     client("s3").put_bucket_policy(
         Bucket=bucket,
         Policy=public_policy(bucket, Condition={"StringEquals": {"aws:PrincipalAccount": ACCOUNT_ID}}),
@@ -89,19 +107,10 @@ def test_2_3_passes_when_condition_pins_the_calling_account(ctx) -> None:
 
 
 def test_2_3_public_acl_and_policy_neutralised_by_bucket_public_access_block(ctx) -> None:
-    bucket = make_bucket("blocked-logs")
-    make_trail(bucket=bucket)
-    s3 = client("s3")
-    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
-    s3.put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket))
-    s3.put_public_access_block(
+    bucket = public_trail_bucket("blocked-logs")
+    client("s3").put_public_access_block(
         Bucket=bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": False,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": False,
-            "RestrictPublicBuckets": True,
-        },
+        PublicAccessBlockConfiguration=public_access_block(IgnorePublicAcls=True, RestrictPublicBuckets=True),
     )
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.PASS
@@ -110,19 +119,12 @@ def test_2_3_public_acl_and_policy_neutralised_by_bucket_public_access_block(ctx
 
 
 def test_2_3_ignore_public_acls_alone_leaves_a_public_policy_failing(ctx) -> None:
-    bucket = make_bucket("half-blocked-logs")
-    make_trail(bucket=bucket)
-    s3 = client("s3")
-    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
-    s3.put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket))
-    s3.put_public_access_block(
+    bucket = public_trail_bucket("half-blocked-logs")
+    client("s3").put_public_access_block(
         Bucket=bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": False,
-        },
+        PublicAccessBlockConfiguration=public_access_block(
+            BlockPublicAcls=True, IgnorePublicAcls=True, BlockPublicPolicy=True
+        ),
     )
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.FAIL
@@ -132,17 +134,13 @@ def test_2_3_ignore_public_acls_alone_leaves_a_public_policy_failing(ctx) -> Non
 
 
 def test_2_3_public_acl_neutralised_by_account_public_access_block(ctx) -> None:
-    bucket = make_bucket("account-blocked-logs")
-    make_trail(bucket=bucket)
+    bucket = trail_bucket("account-blocked-logs")
     client("s3").put_bucket_acl(Bucket=bucket, ACL="public-read")
     client("s3control").put_public_access_block(
         AccountId=ACCOUNT_ID,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
+        PublicAccessBlockConfiguration=public_access_block(
+            BlockPublicAcls=True, IgnorePublicAcls=True, BlockPublicPolicy=True, RestrictPublicBuckets=True
+        ),
     )
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.PASS
@@ -183,8 +181,7 @@ def test_2_3_passes_for_private_bucket_with_cloudtrail_policy(ctx) -> None:
 
 
 def test_2_3_reads_the_bucket_in_its_own_region(ctx) -> None:
-    bucket = make_bucket("cross-region-logs", OTHER)
-    make_trail(bucket=bucket)  # trail homed in us-east-1, bucket in eu-west-1
+    bucket = trail_bucket("cross-region-logs", OTHER, trail_region=HOME)  # bucket in eu-west-1, trail in us-east-1
     client("s3", OTHER).put_bucket_acl(Bucket=bucket, ACL="public-read")
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.FAIL
@@ -194,8 +191,7 @@ def test_2_3_reads_the_bucket_in_its_own_region(ctx) -> None:
 
 
 def test_2_3_errors_when_the_trail_bucket_is_gone(ctx) -> None:
-    bucket = make_bucket("deleted-logs")
-    make_trail(bucket=bucket)
+    bucket = trail_bucket("deleted-logs")
     client("s3").delete_bucket(Bucket=bucket)
     finding = audit_one(ctx, "2.3")
     assert finding.status is Status.ERROR
@@ -220,8 +216,7 @@ def test_2_3_fails_without_trails(ctx) -> None:
 
 # -- 2.6 access logging on the trail bucket ------------------------------------------------------------------
 def test_2_6_fails_without_access_logging(ctx) -> None:
-    bucket = make_bucket("unlogged-logs")
-    make_trail(bucket=bucket)
+    bucket = trail_bucket("unlogged-logs")
     finding = audit_one(ctx, "2.6")
     assert finding.status is Status.FAIL
     assert statuses(finding) == {f"arn:aws:s3:::{bucket}": Status.FAIL}

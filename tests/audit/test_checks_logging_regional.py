@@ -3,6 +3,7 @@ flow logs; a failing and a passing setup each."""
 
 from __future__ import annotations
 
+import pytest
 from moto.config.models import config_backends
 
 from tests.support.accounts import ACCOUNT_ID, HOME, OTHER
@@ -63,21 +64,24 @@ def test_2_5_fails_naming_the_region_without_recorder(ctx) -> None:
     assert (failing.region, failing.reason) == (OTHER, "no configuration recorder")
 
 
-def test_2_5_fails_for_recorder_that_is_not_started(ctx) -> None:
+@pytest.mark.parametrize(
+    ("recorder", "reason"),
+    [
+        pytest.param({"start": False}, "recorder default not recording", id="not-started"),
+        pytest.param(
+            {"all_supported": False},
+            "recorder does not record all supported resource types",
+            id="selected-resource-types",
+        ),
+    ],
+)
+def test_2_5_fails_for_a_recorder_that_does_not_record_everything(ctx, recorder: dict, reason: str) -> None:
     start_recorder(HOME, global_types=True)
-    start_recorder(OTHER, start=False)
+    start_recorder(OTHER, **recorder)
     finding = audit_one(ctx, "2.5")
     assert finding.status is Status.FAIL
-    assert reasons(finding)[f"config:{OTHER}"] == "recorder default not recording"
+    assert reasons(finding)[f"config:{OTHER}"] == reason
     assert statuses(finding)[f"config:{HOME}"] is Status.PASS
-
-
-def test_2_5_fails_for_recorder_of_selected_resource_types(ctx) -> None:
-    start_recorder(HOME, global_types=True)
-    start_recorder(OTHER, all_supported=False)
-    finding = audit_one(ctx, "2.5")
-    assert finding.status is Status.FAIL
-    assert reasons(finding)[f"config:{OTHER}"] == "recorder does not record all supported resource types"
 
 
 def test_2_5_pending_right_after_start_counts_as_recording(ctx) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.accounts import HOME, OTHER
 from tests.support.auditing import audit_one, reasons, statuses
-from tests.support.trails import client, log_group_and_role, make_trail, trail_arn
+from tests.support.trails import client, make_trail, send_to_log_group, trail_arn
 from wizard.audit.findings import Status
 
 
@@ -197,8 +197,7 @@ def test_2_4_fails_for_trail_not_sent_to_cloudwatch_logs(ctx) -> None:
 
 def test_2_4_passes_when_log_group_is_set(ctx) -> None:
     arn = make_trail()
-    group, role = log_group_and_role()
-    client("cloudtrail").update_trail(Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role)
+    group = send_to_log_group()
     finding = audit_one(ctx, "2.4")
     assert finding.status is Status.PASS
     assert statuses(finding) == {arn: Status.PASS}
@@ -207,8 +206,7 @@ def test_2_4_passes_when_log_group_is_set(ctx) -> None:
 
 def test_2_4_names_only_the_trail_without_log_group(ctx) -> None:
     sent = make_trail()
-    group, role = log_group_and_role()
-    client("cloudtrail").update_trail(Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role)
+    send_to_log_group()
     unsent = make_trail("eu-trail", region=OTHER)
     finding = audit_one(ctx, "2.4")
     assert finding.status is Status.FAIL
@@ -218,8 +216,7 @@ def test_2_4_names_only_the_trail_without_log_group(ctx) -> None:
 
 def test_2_4_fails_for_stopped_trail_that_never_delivered(ctx) -> None:
     arn = make_trail(start=False)
-    group, role = log_group_and_role()
-    client("cloudtrail").update_trail(Name="org-trail", CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role)
+    send_to_log_group()
     finding = audit_one(ctx, "2.4")
     assert finding.status is Status.FAIL
     assert statuses(finding) == {arn: Status.FAIL}

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.accounts import HOME, OTHER
 from tests.support.auditing import audit_one, statuses
-from tests.support.networking import ec2, group_with, tcp
+from tests.support.networking import ec2, group_with, peered_route, tcp
 from wizard.audit.findings import Status
 
 
@@ -82,14 +82,7 @@ def test_4_3_passes_when_every_default_group_is_empty(ctx) -> None:
 
 
 def test_4_4_lists_peering_routes_for_review(ctx) -> None:
-    client = ec2()
-    vpc_a = client.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-    vpc_b = client.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
-    peering = client.create_vpc_peering_connection(VpcId=vpc_a, PeerVpcId=vpc_b)["VpcPeeringConnection"][
-        "VpcPeeringConnectionId"
-    ]
-    table = client.create_route_table(VpcId=vpc_a)["RouteTable"]["RouteTableId"]
-    client.create_route(RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=peering)
+    table, _ = peered_route("10.2.0.0/16")
     finding = audit_one(ctx, "4.4")
     assert finding.status is Status.MANUAL
     assert [r.id for r in finding.resources] == [f"{table}:10.2.0.0/16"]

@@ -14,7 +14,7 @@ import botocore.exceptions
 import pytest
 
 from tests.support.accounts import ACCOUNT_ID, CALLER, OTHER_ACCOUNT
-from tests.support.log_files import lines_of, mode
+from tests.support.log_files import lines_of, mode, password_policy_call
 from wizard.audit.findings import Evidence, Finding, Status
 from wizard.audit_log import AuditLog, AuditLogError, Kind, verify_log
 from wizard.audit_log.paths import default_log_path
@@ -128,13 +128,7 @@ def test_records_from_many_threads_share_one_chain(log: AuditLog, log_path: Path
 
 
 def test_intent_before_the_call_and_result_after_are_paired(log: AuditLog, log_path: Path) -> None:
-    call = {
-        "service": "iam",
-        "operation": "UpdateAccountPasswordPolicy",
-        "region": "us-east-1",
-        "params": {"MinimumPasswordLength": 14},
-        "cli": "aws iam update-account-password-policy --minimum-password-length 14",
-    }
+    call = password_policy_call()
     token = log.call_intent(call, control_id="1.9")
     intent = lines_of(log_path)[-1]
     assert intent["kind"] == "call" and intent["control"] == "1.9"

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from actions.options import FixOptions
 from actions.workflow import prepare_fixes
+from tests.support.fixing import ANSWERED
+from tests.support.sandboxes import sandbox_context
 from tools.iam_actions_data import PACKAGE, TARGET, build, load_reference, render
 from wizard.aws.cli_commands import iam_action, service_model
-from wizard.aws.context import AwsContext, AwsSettings
 from wizard.aws.iam_actions import (
     EXCEPTIONS,
     UnknownIamAction,
@@ -191,19 +191,9 @@ def test_every_exception_is_backed_by_aws(service: str, operation: str) -> None:
 
 def _fix_operations() -> set[tuple[str, str]]:
     """Every (service, operation) of the plans and undo steps the wizard makes for a fresh sandbox account."""
-    options = FixOptions(
-        alarm_endpoint="sec@example.com",
-        security_contact_name="Sec",
-        security_contact_email="s@e.com",
-        security_contact_phone="+15555550100",
-        security_contact_title="Security",
-    )
     with start_sandbox("fresh", regions=["us-east-1", "eu-west-1"]) as sandbox:
-        ctx = AwsContext(
-            AwsSettings(region="us-east-1", regions="us-east-1,eu-west-1", endpoint_url=sandbox.endpoint_url),
-            session=sandbox.session(),
-        )
-        plans = prepare_fixes(ctx, None, options, ctx.resolve_regions()).plans
+        ctx = sandbox_context(sandbox)
+        plans = prepare_fixes(ctx, None, ANSWERED, ctx.resolve_regions()).plans
     return {(step.service, step.operation) for plan in plans for step in (*plan.steps, *plan.undo)}
 
 

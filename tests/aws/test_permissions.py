@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from parliament import analyze_policy_string
 
-from actions.options import FixOptions
 from actions.registry import FIXES, FixContext, declared_permissions
 from actions.workflow import prepare_fixes
 from tests.support.cli import run_cli
+from tests.support.fixing import ANSWERED
+from tests.support.sandboxes import sandbox_context
 from wizard.audit.run import run_audit
 from wizard.aws.cli_commands import service_model
-from wizard.aws.context import AwsContext, AwsSettings
 from wizard.aws.iam_actions import access_level, iam_actions_for, is_known_action
 from wizard.aws.permissions import policy_document
 from wizard.catalog import load_catalog
@@ -58,10 +58,7 @@ def called_actions(counts: Mapping[str, int]) -> set[str]:
 
 def test_every_operation_the_audit_calls_is_in_the_audit_policy() -> None:
     with start_sandbox("fresh", regions=["us-east-1", "eu-west-1"]) as sandbox:
-        ctx = AwsContext(
-            AwsSettings(region="us-east-1", regions="us-east-1,eu-west-1", endpoint_url=sandbox.endpoint_url),
-            session=sandbox.session(),
-        )
+        ctx = sandbox_context(sandbox)
         run_audit(ctx, list(load_catalog()), ctx.resolve_regions())
         ctx.client("iam").list_account_aliases()
     policy = allowed("audit")
@@ -74,19 +71,9 @@ def test_every_operation_the_audit_calls_is_in_the_audit_policy() -> None:
 @pytest.fixture(scope="module")
 def fresh_plans() -> tuple[Plan, ...]:
     """Every plan the wizard makes for a fresh two-region sandbox account."""
-    options = FixOptions(
-        alarm_endpoint="sec@example.com",
-        security_contact_name="Sec",
-        security_contact_email="s@e.com",
-        security_contact_phone="+15555550100",
-        security_contact_title="Security",
-    )
     with start_sandbox("fresh", regions=["us-east-1", "eu-west-1"]) as sandbox:
-        ctx = AwsContext(
-            AwsSettings(region="us-east-1", regions="us-east-1,eu-west-1", endpoint_url=sandbox.endpoint_url),
-            session=sandbox.session(),
-        )
-        selection = prepare_fixes(ctx, None, options, ctx.resolve_regions())
+        ctx = sandbox_context(sandbox)
+        selection = prepare_fixes(ctx, None, ANSWERED, ctx.resolve_regions())
     return tuple(selection.plans)
 
 
@@ -102,22 +89,12 @@ def test_every_call_of_every_plan_and_its_undo_is_in_the_fix_policy(fresh_plans:
 def test_each_fix_declares_what_its_plans_undo_and_builder_need() -> None:
     """Per fix: every call of its plans and undo steps is among the permissions it declares, and every read
     its builder makes on its own (a fresh inventory) is declared or in the audit policy."""
-    options = FixOptions(
-        alarm_endpoint="sec@example.com",
-        security_contact_name="Sec",
-        security_contact_email="s@e.com",
-        security_contact_phone="+15555550100",
-        security_contact_title="Security",
-    )
     audit_policy = allowed("audit")
     checked: set[str] = set()
     for state in ("fresh", "hardened"):
         with start_sandbox(state, regions=["us-east-1", "eu-west-1"]) as sandbox:  # type: ignore[arg-type]
-            ctx = AwsContext(
-                AwsSettings(region="us-east-1", regions="us-east-1,eu-west-1", endpoint_url=sandbox.endpoint_url),
-                session=sandbox.session(),
-            )
-            selection = prepare_fixes(ctx, None, options, ctx.resolve_regions())
+            ctx = sandbox_context(sandbox)
+            selection = prepare_fixes(ctx, None, ANSWERED, ctx.resolve_regions())
             for plan in selection.plans:
                 declared = set(FIXES[plan.id].permissions)
                 needed = {
@@ -130,7 +107,7 @@ def test_each_fix_declares_what_its_plans_undo_and_builder_need() -> None:
             for plan_id in selection.plan_ids:
                 before = Counter(ctx.counter.by_operation)
                 inventory = Inventory(ctx, ctx.resolve_regions())
-                fix = FixContext(inventory, options, ctx.identity(), selection.findings, selection.chosen)
+                fix = FixContext(inventory, ANSWERED, ctx.identity(), selection.findings, selection.chosen)
                 FIXES[plan_id].build(fix)
                 made = Counter(ctx.counter.by_operation) - before
                 assert called_actions(made) - set(FIXES[plan_id].permissions) - audit_policy == set(), plan_id

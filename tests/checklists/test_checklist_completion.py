@@ -10,9 +10,11 @@ import boto3
 import pytest
 
 from actions.checklists import ChecklistRun, ChecklistStateError, VerifyOutcome, verify_now
-from tests.support.accounts import ACCOUNT_ID, HOME, OTHER
+from tests.support import networking
+from tests.support.accounts import ACCOUNT_ID, OTHER
 from tests.support.checklists import AccountFiles, console_replaces_root_virtual_mfa
 from tests.support.identity import iam
+from tests.support.networking import peered_route
 from wizard.audit.findings import Status
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import Kind
@@ -163,14 +165,7 @@ def test_1_17_is_attested_where_the_contact_api_is_unsupported(files, log) -> No
 
 
 def test_4_4_shows_the_routes_then_completes_by_attestation_until_a_new_route_appears(files, log) -> None:  # type: ignore[no-untyped-def]
-    ec2 = boto3.client("ec2", region_name=HOME)
-    vpc_a = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-    vpc_b = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
-    peering = ec2.create_vpc_peering_connection(VpcId=vpc_a, PeerVpcId=vpc_b)["VpcPeeringConnection"][
-        "VpcPeeringConnectionId"
-    ]
-    table = ec2.create_route_table(VpcId=vpc_a)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.2.1.0/24", VpcPeeringConnectionId=peering)
+    table, peering = peered_route("10.2.1.0/24")
     run = start(files, log, "4.4")
     shown = run.verify()
     assert shown.can_attest and [r.id for r in shown.open_resources] == [f"{table}:10.2.1.0/24"]
@@ -178,7 +173,9 @@ def test_4_4_shows_the_routes_then_completes_by_attestation_until_a_new_route_ap
     assert record.payload["finding"]["resources"][0]["id"] == f"{table}:10.2.1.0/24"
     progress = files.progress()
     assert resolution(verify_now(files.ctx, files.regions, "4.4"), progress) is Resolution.ATTESTED
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=peering)
+    networking.ec2().create_route(
+        RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=peering
+    )
     reopened = start(files, log, "4.4").verify()
     assert reopened.can_attest and not reopened.complete  # a route nobody reviewed
     assert resolution(reopened.finding, files.progress()) is Resolution.OPEN

@@ -39,6 +39,9 @@ from tests.support.checklists import (
     walk,
 )
 from tests.support.cli import run_cli
+from tests.support.imports import UI_LIBRARIES, modules_loaded_by
+from tests.support.keyrings import NO_KEYRING_ENV
+from tests.support.networking import peered_route
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import Kind
 from wizard.sandbox.backend_history import RootMfaHistory, assign_root_virtual_mfa
@@ -121,14 +124,7 @@ def test_1_14_from_fail_to_pass_with_the_console_change_half_way(files, seed_roo
 
 
 def test_waive_4_4_in_the_terminal_rejecting_a_bad_expiry_first(files) -> None:  # type: ignore[no-untyped-def]
-    ec2 = boto3.client("ec2", region_name=HOME)
-    vpc_a = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-    vpc_b = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
-    peering = ec2.create_vpc_peering_connection(VpcId=vpc_a, PeerVpcId=vpc_b)["VpcPeeringConnection"][
-        "VpcPeeringConnectionId"
-    ]
-    table = ec2.create_route_table(VpcId=vpc_a)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=peering)
+    table, _ = peered_route("10.2.0.0/16")
     expiry = (utc_today() + dt.timedelta(days=60)).isoformat()
     keys = (
         "Shared-services peering, narrowed in the Q3 network change"
@@ -253,7 +249,7 @@ class PtyProcess:
 def terminal_env(tmp_path: Path) -> dict[str, str]:
     return {
         **os.environ,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        **NO_KEYRING_ENV,
         "PROMPT_TOOLKIT_NO_CPR": "1",
         "TERM": "xterm",
         "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -323,10 +319,5 @@ def test_a_control_without_checklist_needs_waive(endpoint: str) -> None:
 
 
 def test_importing_the_command_stays_headless() -> None:
-    code = (
-        "import sys, wizard.cli, terminal.checklist, wizard.state.waivers, wizard.state.progress;"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'questionary', 'actions', 'screens')];"
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stdout
+    statements = "import wizard.cli, terminal.checklist, wizard.state.waivers, wizard.state.progress"
+    assert modules_loaded_by(statements, (*UI_LIBRARIES, "actions", "screens")) == []

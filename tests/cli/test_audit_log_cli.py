@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.accounts import ACCOUNT_ID, CALLER
-from tests.support.keyrings import NO_KEYRING_ENV
+from tests.support.cli import run_cli
+from tests.support.imports import modules_loaded_by
+from tests.support.log_files import password_policy_call
 from tests.support.moto import moto_server
 from wizard.audit_log import AuditLog, Kind
 from wizard.audit_log.paths import key_file_path
@@ -28,10 +28,7 @@ def file_keyring(file_key: Path) -> Path:
 
 
 def run_log(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **NO_KEYRING_ENV, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", "log", *args], capture_output=True, text=True, env=full_env, timeout=120
-    )
+    return run_cli("log", *args, env=env)
 
 
 def write_session(path: Path) -> None:
@@ -66,13 +63,7 @@ def write_session(path: Path) -> None:
             control_id="1.5",
         )
         log.record(Kind.CONFIRM, {"plan": "password-policy", "answer": "yes", "how": "--yes"}, control_id="1.5")
-        call = {
-            "service": "iam",
-            "operation": "UpdateAccountPasswordPolicy",
-            "region": "us-east-1",
-            "params": {"MinimumPasswordLength": 14},
-            "cli": "aws iam update-account-password-policy --minimum-password-length 14",
-        }
+        call = password_policy_call()
         log.call_result(log.call_intent(call, control_id="1.5"), "ok", response={})
         tag = {
             "service": "iam",
@@ -347,10 +338,5 @@ def test_json_export_by_session_and_by_date_range(log_path: Path) -> None:
 
 
 def test_the_log_commands_import_no_ui_library() -> None:
-    code = (
-        "import sys, wizard.cli, wizard.audit_log, wizard.audit_log.commands, wizard.audit_log.html;"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'questionary')];"
-        "print(','.join(bad)); sys.exit(1 if bad else 0)"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, f"wizard imported: {proc.stdout}"
+    statements = "import wizard.cli, wizard.audit_log, wizard.audit_log.commands, wizard.audit_log.html"
+    assert modules_loaded_by(statements) == []

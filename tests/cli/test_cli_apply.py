@@ -6,7 +6,7 @@ import json
 import shlex
 from pathlib import Path
 
-from tests.support.cli import run_cli
+from tests.support.cli import apply_all_failing, run_cli
 from wizard.catalog import load_catalog
 
 
@@ -20,17 +20,7 @@ def test_apply_all_failing_then_every_auto_control_passes_and_a_rerun_changes_no
     endpoint: str, tmp_path: Path
 ) -> None:
     log = tmp_path / "audit.jsonl"
-    first = run_cli(
-        "apply",
-        "--endpoint-url",
-        endpoint,
-        "--all-failing",
-        "--yes",
-        "--alarm-email",
-        "sec@example.com",
-        "--log",
-        str(log),
-    )
+    first = run_cli(*apply_all_failing(endpoint, log))
     assert first.returncode in (0, 3), first.stderr
     report = audit_json(endpoint)
     auto = {c.id for c in load_catalog() if c.fix == "auto"}
@@ -38,17 +28,7 @@ def test_apply_all_failing_then_every_auto_control_passes_and_a_rerun_changes_no
     not_passing = {c: statuses[c] for c in auto if statuses[c] not in ("PASS", "NOT_APPLICABLE")}
     # Controls that need answers the run did not give (contacts) or an API moto lacks may remain.
     assert set(not_passing) <= {"1.17", "1.18", "1.20"}, not_passing
-    second = run_cli(
-        "apply",
-        "--endpoint-url",
-        endpoint,
-        "--all-failing",
-        "--yes",
-        "--alarm-email",
-        "sec@example.com",
-        "--log",
-        str(log),
-    )
+    second = run_cli(*apply_all_failing(endpoint, log))
     assert "Nothing to apply" in second.stdout or "call(s)" not in second.stdout
     records = [json.loads(line) for line in log.read_text().splitlines()]
     calls = [r for r in records if r["kind"] == "call"]

@@ -4,17 +4,15 @@ knows every control a plan fixes, and only one apply runs on an account at a tim
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import boto3
 
 from tests.support.accounts import HOME
-from tests.support.cli import run_cli
+from tests.support.cli import apply_all_failing, run_cli, start_cli
 
 REGIONS = ("--regions", HOME)
 
@@ -116,23 +114,8 @@ def test_risk_safe_applies_only_the_safe_plans(endpoint: str, tmp_path: Path) ->
 
 def _apply(endpoint: str, log: Path, output: Path | None = None) -> subprocess.Popen[str]:
     """`apply --all-failing --yes` in a subprocess; its output goes to a file (a pipe nobody reads would fill)."""
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    args = [
-        "apply",
-        "--endpoint-url",
-        endpoint,
-        *REGIONS,
-        "--all-failing",
-        "--yes",
-        "--alarm-email",
-        "sec@example.com",
-        "--log",
-        str(log),
-    ]
     sink = (output or log.with_suffix(".out")).open("w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "wizard", *args], stdout=sink, stderr=subprocess.STDOUT, text=True, env=env
-    )
+    return start_cli(*apply_all_failing(endpoint, log, *REGIONS), stdout=sink, stderr=subprocess.STDOUT)
 
 
 def test_two_applies_at_once_never_fail_a_step(endpoint: str, tmp_path: Path) -> None:

@@ -9,25 +9,17 @@ import json
 import boto3
 import requests
 
-from actions.options import FixOptions
 from benchmarks.aws_emulation import AwsEmulation
 from benchmarks.fault_proxy import FaultProxy
 from tests.support.accounts import HOME
 from tests.support.cli import run_cli
-from tests.support.fixing import fix
+from tests.support.fixing import ANSWERED, fix
 from tests.support.seeded_accounts import admin_mistakes
 from wizard.audit.findings import Status
 from wizard.audit.run import run_audit
 from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
 
-OPTIONS = FixOptions(
-    alarm_endpoint="sec@example.com",
-    security_contact_name="Sec Team",
-    security_contact_email="security@example.com",
-    security_contact_phone="+1 555 0100 123",
-    security_contact_title="CISO",
-)
 AUTOMATED = [c for c in load_catalog() if c.fix == "auto"]
 MONITORING = {f"3.{n}" for n in range(1, 15)}
 
@@ -41,7 +33,7 @@ def test_fix_all_through_real_aws_behaviours_waits_for_iam_and_for_the_e_mail(en
         AwsEmulation(proxy, iam_propagation_seconds=2.0, credential_report_seconds=1.0) as aws,
     ):
         ctx = AwsContext(AwsSettings(region=HOME, regions=HOME, endpoint_url=proxy.url))
-        run = fix(ctx, options=OPTIONS, parallel=True)
+        run = fix(ctx, options=ANSWERED, parallel=True)
         assert [(r.plan.id, r.outcome.failure if r.outcome else r.reason) for r in run.report.failed] == []
         retried = [
             e for e in run.journal.entries if e[0] == "result" and e[1][2] == "InvalidCloudWatchLogsRoleArnException"
@@ -66,7 +58,7 @@ def test_fix_all_through_real_aws_behaviours_waits_for_iam_and_for_the_e_mail(en
         assert aws.confirm_subscriptions("sec@example.com") == 1  # the recipient clicks the link
         again = run_audit(ctx, [c for c in load_catalog() if c.id in MONITORING], [HOME])
         assert {r.finding.status for r in again.results} == {Status.PASS}
-        second = fix(ctx, options=OPTIONS, parallel=True)
+        second = fix(ctx, options=ANSWERED, parallel=True)
         assert [s.cli() for plan in second.selection.plans for s in plan.steps] == []
 
 

@@ -4,15 +4,12 @@ intent without a result is visible, and a rerun finishes the job without repeati
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from benchmarks.fault_proxy import FaultProxy, delay
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli, start_cli
 
 
 def test_killed_apply_then_verify_and_resume(endpoint: str, tmp_path: Path) -> None:
@@ -20,13 +17,7 @@ def test_killed_apply_then_verify_and_resume(endpoint: str, tmp_path: Path) -> N
     args = ["apply", "--controls", "2.1,2.4", "--regions", "us-east-1", "--yes", "--log", str(log)]
     with FaultProxy(upstream=endpoint) as proxy:
         proxy.add_rule("*", delay(0.3))
-        env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "wizard", *args, "--endpoint-url", proxy.url],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+        process = start_cli(*args, "--endpoint-url", proxy.url)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             calls = (

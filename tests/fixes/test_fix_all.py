@@ -10,10 +10,10 @@ import boto3
 import pytest
 import requests
 
-from actions.options import FixOptions
 from benchmarks.seed_account import seed_account
 from tests.support.accounts import HOME, OTHER
-from tests.support.fixing import fix
+from tests.support.fixing import ANSWERED, fix
+from tests.support.sandboxes import sandbox_context
 from tests.support.seeded_accounts import admin_mistakes
 from wizard.audit.findings import Status
 from wizard.audit.run import run_audit
@@ -21,13 +21,6 @@ from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
 from wizard.sandbox import start_sandbox
 
-OPTIONS = FixOptions(
-    alarm_endpoint="sec@example.com",
-    security_contact_name="Sec Team",
-    security_contact_email="security@example.com",
-    security_contact_phone="+1 555 0100 123",
-    security_contact_title="CISO",
-)
 # Automated controls that may stay unpassed after fix all, and why.
 WAITING = {"1.17": "moto answers no account:GetContactInformation, so the check is ERROR"}
 AUTOMATED = [c.id for c in load_catalog() if c.fix == "auto"]
@@ -39,8 +32,7 @@ def seeded(state: str, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     """A context on an account seeded as `state`, in two regions (AWS managed policies loaded, as in AWS)."""
     if state.startswith("sandbox-"):
         with start_sandbox(state.removeprefix("sandbox-"), regions=[HOME, OTHER]) as sandbox:  # type: ignore[arg-type]
-            settings = AwsSettings(region=HOME, regions=f"{HOME},{OTHER}", endpoint_url=sandbox.endpoint_url)
-            yield AwsContext(settings, session=sandbox.session())
+            yield sandbox_context(sandbox)
         return
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # read when moto makes the IAM backend again
     requests.post(f"{endpoint}/moto-api/reset", timeout=10)
@@ -56,7 +48,7 @@ def test_fix_all_finishes_and_a_second_run_changes_nothing(
     state: str, endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with seeded(state, endpoint, monkeypatch) as ctx:
-        first = fix(ctx, options=OPTIONS, parallel=True)
+        first = fix(ctx, options=ANSWERED, parallel=True)
         assert [(r.plan.id, r.outcome.failure if r.outcome else r.reason) for r in first.report.failed] == []
         audit = run_audit(ctx, [c for c in load_catalog() if c.id in AUTOMATED], ctx.resolve_regions())
         not_passing = {
@@ -65,6 +57,6 @@ def test_fix_all_finishes_and_a_second_run_changes_nothing(
             if r.finding.status not in (Status.PASS, Status.NOT_APPLICABLE)
         }
         assert set(not_passing) <= set(WAITING), not_passing
-        second = fix(ctx, options=OPTIONS, parallel=True)
+        second = fix(ctx, options=ANSWERED, parallel=True)
         assert [s.cli() for plan in second.selection.plans for s in plan.steps] == []
         assert second.report.changing_calls() == 0

@@ -32,17 +32,23 @@ def applied_cleanly(ctx: AwsContext, *control_ids: str, options: FixOptions | No
     return run
 
 
+def alice_with_admin_and_reader() -> tuple[str, str]:
+    """Console user alice with two customer-managed policies attached to her: FullAdmin and Reader (their ARNs)."""
+    console_user("alice")
+    admin = customer_policy("FullAdmin", ADMIN_DOC)
+    reader = customer_policy("Reader", READ_ONLY_DOC)
+    iam().attach_user_policy(UserName="alice", PolicyArn=admin)
+    iam().attach_user_policy(UserName="alice", PolicyArn=reader)
+    return admin, reader
+
+
 def operations(run: FixRun) -> list[tuple[str, str]]:
     return [(plan.id, step.operation) for plan in run.selection.plans for step in plan.steps]
 
 
 # -- 1.16 + 1.22 ------------------------------------------------------------------------------------------
 def test_1_16_and_1_22_on_the_same_user_detach_the_admin_policy_once(ctx) -> None:
-    console_user("alice")
-    admin = customer_policy("FullAdmin", ADMIN_DOC)
-    reader = customer_policy("Reader", READ_ONLY_DOC)
-    iam().attach_user_policy(UserName="alice", PolicyArn=admin)
-    iam().attach_user_policy(UserName="alice", PolicyArn=reader)
+    admin, reader = alice_with_admin_and_reader()
 
     run = applied_cleanly(ctx, "1.16", "1.22")
 
@@ -64,11 +70,7 @@ def test_1_16_and_1_22_on_the_same_user_detach_the_admin_policy_once(ctx) -> Non
 
 
 def test_1_16_and_1_22_when_the_admin_policy_is_also_on_a_group_and_a_role(ctx) -> None:
-    console_user("alice")
-    admin = customer_policy("FullAdmin", ADMIN_DOC)
-    reader = customer_policy("Reader", READ_ONLY_DOC)
-    iam().attach_user_policy(UserName="alice", PolicyArn=admin)
-    iam().attach_user_policy(UserName="alice", PolicyArn=reader)
+    admin, reader = alice_with_admin_and_reader()
     # An existing group with exactly alice's policies, and a role with the admin policy.
     iam().create_group(GroupName="ops")
     iam().attach_group_policy(GroupName="ops", PolicyArn=admin)

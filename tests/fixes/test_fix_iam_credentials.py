@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from moto.iam.models import AccessKeyLastUsed
 
 from actions.fixes.iam_credentials import (
@@ -18,6 +19,7 @@ from tests.support.auditing import audit_one
 from tests.support.fixing import assert_nothing_left, fix, fresh_context, run_undo
 from tests.support.identity import NOW, age_user, backend_user, become, console_user, iam
 from wizard.audit.findings import Finding, ResourceResult, Status
+from wizard.aws.context import AwsContext
 from wizard.collectors.credential_report import parse_credential_report
 from wizard.plans.model import Risk
 
@@ -50,6 +52,24 @@ def set_key_used(user: str, key_id: str, days_ago: int) -> None:
     for key in backend_user(user).access_keys:
         if key.access_key_id == key_id:
             key.last_used = AccessKeyLastUsed(NOW - timedelta(days=days_ago), "s3", HOME)
+
+
+def caller_beside(monkeypatch: pytest.MonkeyPatch, user: str, days: int) -> tuple[AwsContext, str, str]:
+    """IAM users admin and `user`, each with an access key `days` old; a context signing with admin's key.
+    (caller's context, admin's key, `user`'s key)"""
+    iam().create_user(UserName="admin")
+    iam().create_user(UserName=user)
+    key = new_key(user)
+    age_user(user, days)
+    caller_ctx, own = become(monkeypatch, "admin")
+    set_key_age("admin", own, days)
+    return caller_ctx, own, key
+
+
+def reported_keys(control_id: str, summary: str, reason: str, *users: str) -> Finding:
+    """A failing finding that names each user's access_key_1 for `reason`, as a stale credential report may."""
+    failing = tuple(ResourceResult(f"{user}:access_key_1", "global", Status.FAIL, reason) for user in users)
+    return Finding(control_id, Status.FAIL, summary, failing)
 
 
 # -- 1.3 ---------------------------------------------------------------------------------------------------
@@ -169,20 +189,13 @@ def test_1_3_never_deletes_the_callers_own_password(ctx, monkeypatch) -> None:
 
 def test_1_3_never_deactivates_the_callers_own_key(ctx, monkeypatch) -> None:
     """A stale report (AWS serves one up to 4 hours old) may call the caller's key unused: it is still left."""
-    iam().create_user(UserName="admin")
-    iam().create_user(UserName="stale")
-    stale = new_key("stale")
-    age_user("stale", 120)
-    caller_ctx, own = become(monkeypatch, "admin")
-    set_key_age("admin", own, 120)
-    finding = Finding(
+    caller_ctx, own, stale = caller_beside(monkeypatch, "stale", 120)
+    finding = reported_keys(
         "1.3",
-        Status.FAIL,
         "2 enabled credential(s) unused for 90 days or more.",
-        (
-            ResourceResult("admin:access_key_1", "global", Status.FAIL, "access_key_1 never used, set up 120 days ago"),
-            ResourceResult("stale:access_key_1", "global", Status.FAIL, "access_key_1 never used, set up 120 days ago"),
-        ),
+        "access_key_1 never used, set up 120 days ago",
+        "admin",
+        "stale",
     )
     context = fresh_context(caller_ctx, finding)
     assert context.caller_access_key_id == own
@@ -226,12 +239,7 @@ def test_1_4_deactivates_keys_older_than_90_days_and_explains_rotation(ctx) -> N
 
 
 def test_1_4_never_deactivates_the_callers_own_key(ctx, monkeypatch) -> None:
-    iam().create_user(UserName="admin")
-    iam().create_user(UserName="app")
-    app_key = new_key("app")
-    age_user("app", 200)
-    caller_ctx, own = become(monkeypatch, "admin")
-    set_key_age("admin", own, 200)
+    caller_ctx, own, app_key = caller_beside(monkeypatch, "app", 200)
     run = fix(caller_ctx, "1.4")
     [plan] = run.selection.plans
     assert [s.params["AccessKeyId"] for s in plan.steps] == [app_key]
@@ -274,14 +282,8 @@ def test_1_21_never_deactivates_the_callers_own_key(ctx, monkeypatch) -> None:
     console_user("alice")
     alice = new_key("alice")
     caller_ctx, own = become(monkeypatch, "admin")
-    stale_view = Finding(
-        "1.21",
-        Status.FAIL,
-        "2 never-used access key(s) held by console users.",
-        (
-            ResourceResult("admin:access_key_1", "global", Status.FAIL, "never used"),
-            ResourceResult("alice:access_key_1", "global", Status.FAIL, "never used"),
-        ),
+    stale_view = reported_keys(
+        "1.21", "2 never-used access key(s) held by console users.", "never used", "admin", "alice"
     )
     plan = setup_access_keys_plan(fresh_context(caller_ctx, stale_view))
     assert [s.params["AccessKeyId"] for s in plan.steps] == [alice]

@@ -8,10 +8,9 @@ import pytest
 from actions.options import FixOptions
 from tests.support.auditing import audit_one
 from tests.support.fixing import fix
+from tests.support.identity import PASSWORD_CONTROLS
 from wizard.audit.findings import Status
 from wizard.errors import UsageError
-
-PASSWORD_CONTROLS = ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11")
 
 
 def policy() -> dict:

@@ -8,30 +8,19 @@ from typing import Any
 
 import pytest
 
-from actions.options import FixOptions
 from actions.workflow import prepare_fixes
 from tests.support.cli_parse import parse_aws_command
-from tests.support.fixing import RecordingJournal
+from tests.support.fixing import ANSWERED, RecordingJournal
+from tests.support.sandboxes import sandbox_context
 from wizard.aws.context import AwsContext, AwsSettings
 from wizard.plans.executor import StepStatus, run_plans
 from wizard.sandbox import start_sandbox
-
-OPTIONS = FixOptions(
-    alarm_endpoint="sec@example.com",
-    security_contact_name="Sec Ops",
-    security_contact_email="sec@example.com",
-    security_contact_phone="+15555550100",
-    security_contact_title="Security",
-)
 
 
 @pytest.fixture
 def sandbox_ctx() -> Iterator[AwsContext]:
     with start_sandbox("fresh", regions=["us-east-1", "eu-west-1"]) as sandbox:
-        yield AwsContext(
-            AwsSettings(region="us-east-1", regions="us-east-1,eu-west-1", endpoint_url=sandbox.endpoint_url),
-            session=sandbox.session(),
-        )
+        yield sandbox_context(sandbox)
 
 
 def _same(value: Any) -> Any:
@@ -44,7 +33,7 @@ def _same(value: Any) -> Any:
 
 
 def test_every_rendered_call_parses_back_to_itself(sandbox_ctx: AwsContext) -> None:
-    selection = prepare_fixes(sandbox_ctx, None, OPTIONS, sandbox_ctx.resolve_regions())
+    selection = prepare_fixes(sandbox_ctx, None, ANSWERED, sandbox_ctx.resolve_regions())
     steps = [step for plan in selection.plans for step in plan.steps if not step.refs]
     assert len(steps) > 40
     services = set()
@@ -67,7 +56,7 @@ def test_a_failure_in_the_middle_of_a_plan_stops_it_and_says_what_ran(sandbox_ct
         )
         from wizard.catalog import load_catalog
 
-        selection = prepare_fixes(ctx, [load_catalog().get("2.4")], OPTIONS, ctx.resolve_regions())
+        selection = prepare_fixes(ctx, [load_catalog().get("2.4")], ANSWERED, ctx.resolve_regions())
         journal = RecordingJournal()
         outcomes = run_plans(ctx, selection.plans, journal)
     plan = outcomes[-1]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 import requests
 
 from tests.support.accounts import HOME
+from tests.support.aws_cli import account_env, run_script
 from tests.support.cli import run_cli
 from tests.support.seeded_accounts import admin_mistakes
 from wizard.catalog import load_catalog
@@ -45,12 +44,7 @@ def account(state: str, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     requests.post(f"{endpoint}/moto-api/reset", timeout=10)
     admin_mistakes(boto3.Session(), HOME, endpoint)
-    yield {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": HOME,
-    }
+    yield account_env(endpoint)
 
 
 @pytest.mark.parametrize("state", ["admin-mistakes", "sandbox-fresh"])
@@ -65,10 +59,7 @@ def test_the_fix_all_script_runs_in_the_aws_cli_and_leaves_nothing(
         plan_args = ("plan", "--regions", HOME, "--all-failing", *ANSWERS, "--format", "sh")
         plan = run_cli(*plan_args, env=env)
         assert plan.returncode == 0, plan.stderr
-        script = tmp_path / "fix.sh"
-        script.write_text(plan.stdout)
-        shell_env = {**os.environ, **env, "PATH": f"{aws_cli.parent}:{os.environ['PATH']}", "AWS_PAGER": ""}
-        ran = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=shell_env, timeout=900)
+        ran = run_script(plan.stdout, tmp_path, aws_cli, env, timeout=900)
         assert ran.returncode == 0, ran.stderr[-3000:]
         audit = run_cli("audit", "--regions", HOME, "--format", "json", env=env)
         statuses = {c["id"]: c["status"] for c in json.loads(audit.stdout)["controls"]}

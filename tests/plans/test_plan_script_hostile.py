@@ -5,8 +5,6 @@ bash runs the script, reach no request as the operator's secrets, and apply send
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import urllib.parse
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import requests
 
 from benchmarks.fault_proxy import FaultProxy, ProxyRequest
 from tests.support.accounts import HOME
+from tests.support.aws_cli import account_env, run_script
 from tests.support.cli import run_cli
 
 MARKER = "MARKER-SECRET-8c1f"  # what the operator's environment holds; it must reach no request
@@ -71,19 +70,8 @@ def test_text_from_the_account_stays_literal(how: str, endpoint: str, tmp_path: 
         if how == "script":
             plan = run_cli("plan", "--endpoint-url", proxy.url, "--regions", HOME, "--controls", "1.16,4.1")
             assert plan.returncode == 0, plan.stderr
-            script = tmp_path / "fix.sh"
-            script.write_text(plan.stdout)
-            env = {
-                **os.environ,
-                "PATH": f"{aws_cli.parent}:{os.environ['PATH']}",
-                "AWS_ENDPOINT_URL": proxy.url,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": MARKER,  # moto accepts any secret
-                "AWS_SESSION_TOKEN": MARKER + "-token",
-                "AWS_DEFAULT_REGION": HOME,
-                "AWS_PAGER": "",
-            }
-            ran = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env, timeout=600)
+            env = {**account_env(proxy.url, secret_access_key=MARKER), "AWS_SESSION_TOKEN": MARKER + "-token"}
+            ran = run_script(plan.stdout, tmp_path, aws_cli, env)
             assert ran.returncode == 0, ran.stderr[-2000:]  # set -u would stop at ${UNSET_VARIABLE} if expanded
         else:
             proc = run_cli(

@@ -21,9 +21,9 @@ from tests.support.checklists import (
     walk,
 )
 from tests.support.cli import run_cli
+from tests.support.sandboxes import sandbox_context
 from wizard.audit.findings import Status
 from wizard.audit.run import run_audit
-from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
 from wizard.sandbox import Sandbox
 from wizard.sandbox.root_account import RootAccountState
@@ -33,11 +33,7 @@ from wizard.state.waivers import utc_today
 
 @pytest.fixture
 def files(sandbox: Sandbox, tmp_path: Path, file_key: Path) -> AccountFiles:
-    settings = AwsSettings(
-        region=sandbox.home_region, regions=",".join(sandbox.regions), endpoint_url=sandbox.endpoint_url
-    )
-    ctx = AwsContext(settings, session=sandbox.session())
-    return AccountFiles(ctx, sandbox.regions, tmp_path / "logs" / f"{sandbox.account_id}.jsonl")
+    return AccountFiles(sandbox_context(sandbox), sandbox.regions, tmp_path / "logs" / f"{sandbox.account_id}.jsonl")
 
 
 def audit_findings(files: AccountFiles) -> dict[str, object]:

@@ -22,9 +22,10 @@ import boto3
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.imports import UI_LIBRARIES, modules_loaded_by
+from tests.support.sandboxes import sandbox_context
 from wizard.audit.findings import Finding, Status
 from wizard.audit.run import AuditResult, run_audit
-from wizard.aws.context import AwsContext, AwsSettings
 from wizard.catalog import load_catalog
 from wizard.sandbox import (
     ACCOUNT_ALIAS,
@@ -93,10 +94,7 @@ def isolated_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 def _run(state: SandboxState) -> SandboxRun:
     with start_sandbox(state) as sandbox:
-        settings = AwsSettings(
-            region=sandbox.home_region, regions=",".join(sandbox.regions), endpoint_url=sandbox.endpoint_url
-        )
-        ctx = AwsContext(settings, session=sandbox.session())
+        ctx = sandbox_context(sandbox)
         started = time.perf_counter()
         audit = run_audit(ctx, list(load_catalog()), ctx.resolve_regions())
         audit_seconds = time.perf_counter() - started
@@ -376,10 +374,4 @@ def test_sandbox_modules_import_no_ui_library_and_no_actions() -> None:
         f"wizard.sandbox.{m}"
         for m in ("account", "backend_history", "command", "fresh", "hardened", "moto_server", "seeding", "server")
     )
-    code = (
-        f"import sys, wizard.sandbox, {modules};"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'questionary', 'actions', 'screens')];"
-        "print(','.join(bad)); sys.exit(1 if bad else 0)"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, f"wizard.sandbox imported: {proc.stdout}{proc.stderr}"
+    assert modules_loaded_by(f"import wizard.sandbox, {modules}", (*UI_LIBRARIES, "actions", "screens")) == []

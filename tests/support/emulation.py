@@ -52,60 +52,72 @@ def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
 # -- documented policies (as the AWS pages give them) ------------------------------------------------------
 
 
+def service_statement(
+    sid: str, service: str, action: str, resource: str, condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An Allow statement for an AWS service principal, as the documented bucket policies write them."""
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": action,
+        "Resource": resource,
+    }
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
 def cloudtrail_bucket_policy(bucket: str, *, trail: str | None = "main", prefix: str = "", put: bool = True) -> str:
     """https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
     (trail=None: without its aws:SourceArn condition, so any trail of the account may write)."""
-    source = {
-        "StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/{trail}"} if trail else {}
-    }
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "AWSCloudTrailAclCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:GetBucketAcl",
-            "Resource": f"arn:aws:s3:::{bucket}",
-            **({"Condition": source} if trail else {}),
-        }
+    source = {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/{trail}"} if trail else {}
+    cloudtrail = "cloudtrail.amazonaws.com"
+    statements = [
+        service_statement(
+            "AWSCloudTrailAclCheck",
+            cloudtrail,
+            "s3:GetBucketAcl",
+            f"arn:aws:s3:::{bucket}",
+            {"StringEquals": source} if trail else None,
+        )
     ]
     if put:
         where = f"{prefix}/" if prefix else ""
         statements.append(
-            {
-                "Sid": "AWSCloudTrailWrite",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"arn:aws:s3:::{bucket}/{where}AWSLogs/{ACCOUNT_ID}/*",
-                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source["StringEquals"]}},
-            }
+            service_statement(
+                "AWSCloudTrailWrite",
+                cloudtrail,
+                "s3:PutObject",
+                f"arn:aws:s3:::{bucket}/{where}AWSLogs/{ACCOUNT_ID}/*",
+                {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}},
+            )
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def config_bucket_policy(bucket: str, *, put: bool = True) -> str:
     """https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html"""
-    account = {"StringEquals": {"AWS:SourceAccount": ACCOUNT_ID}}
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "AWSConfigBucketPermissionsCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": "config.amazonaws.com"},
-            "Action": "s3:GetBucketAcl",
-            "Resource": f"arn:aws:s3:::{bucket}",
-            "Condition": account,
-        }
+    account = {"AWS:SourceAccount": ACCOUNT_ID}
+    config = "config.amazonaws.com"
+    statements = [
+        service_statement(
+            "AWSConfigBucketPermissionsCheck",
+            config,
+            "s3:GetBucketAcl",
+            f"arn:aws:s3:::{bucket}",
+            {"StringEquals": account},
+        )
     ]
     if put:
         statements.append(
-            {
-                "Sid": "AWSConfigBucketDelivery",
-                "Effect": "Allow",
-                "Principal": {"Service": "config.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT_ID}/Config/*",
-                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **account["StringEquals"]}},
-            }
+            service_statement(
+                "AWSConfigBucketDelivery",
+                config,
+                "s3:PutObject",
+                f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT_ID}/Config/*",
+                {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **account}},
+            )
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 

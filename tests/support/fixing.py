@@ -19,6 +19,15 @@ from wizard.collectors.inventory import Inventory
 from wizard.plans.executor import PlanOutcome, StepOutcome, run_plans
 from wizard.plans.model import ApiCall, Plan
 
+# Every question a fix asks, answered (alarms, the security contact), as a user of `apply --all-failing` would.
+ANSWERED = FixOptions(
+    alarm_endpoint="sec@example.com",
+    security_contact_name="Sec Team",
+    security_contact_email="security@example.com",
+    security_contact_phone="+1 555 0100 123",
+    security_contact_title="CISO",
+)
+
 
 @dataclass
 class RecordingJournal:

@@ -15,11 +15,26 @@ from tests.support.accounts import ACCOUNT_ID, HOME, OTHER
 from wizard.aws.context import AwsContext, AwsSettings
 
 NOW = datetime.now(UTC)
+PASSWORD_CONTROLS = ("1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "1.11")
+CIS_PASSWORD_POLICY: dict[str, Any] = dict(
+    MinimumPasswordLength=14,
+    RequireSymbols=True,
+    RequireNumbers=True,
+    RequireUppercaseCharacters=True,
+    RequireLowercaseCharacters=True,
+    MaxPasswordAge=90,
+    PasswordReusePrevention=24,
+)
 ADMIN_DOC = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
 
 
 def iam() -> Any:
     return boto3.client("iam", region_name=HOME)
+
+
+def document(*statements: dict[str, Any]) -> dict[str, Any]:
+    """An IAM policy document holding these statements."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 def customer_policy(name: str, document: dict[str, Any]) -> str:

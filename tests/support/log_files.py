@@ -15,3 +15,14 @@ def lines_of(path: Path) -> list[dict[str, Any]]:
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def password_policy_call() -> dict[str, Any]:
+    """A call as the executor hands it to the log: the password policy's fix, with its CLI text."""
+    return {
+        "service": "iam",
+        "operation": "UpdateAccountPasswordPolicy",
+        "region": "us-east-1",
+        "params": {"MinimumPasswordLength": 14},
+        "cli": "aws iam update-account-password-policy --minimum-password-length 14",
+    }

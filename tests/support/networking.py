@@ -31,3 +31,17 @@ def tcp(low: int, high: int, *, v4: str | None = "0.0.0.0/0", v6: str | None = N
     if v6:
         permission["Ipv6Ranges"] = [{"CidrIpv6": v6}]
     return permission
+
+
+def peered_route(destination: str, region: str = HOME) -> tuple[str, str]:
+    """VPCs 10.1.0.0/16 and 10.2.0.0/16 peered, and a route table of the first sending `destination` through the
+    peering: (route table id, peering connection id)."""
+    client = ec2(region)
+    vpc_a = client.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    vpc_b = client.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    peering = client.create_vpc_peering_connection(VpcId=vpc_a, PeerVpcId=vpc_b)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    table = client.create_route_table(VpcId=vpc_a)["RouteTable"]["RouteTableId"]
+    client.create_route(RouteTableId=table, DestinationCidrBlock=destination, VpcPeeringConnectionId=peering)
+    return table, peering

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from screens.app import WizardApp
 from screens.control import ControlScreen
 from screens.overview import OverviewScreen
 from tests.support.accounts import HOME, OTHER
 from wizard.aws.context import AwsSettings
+from wizard.sandbox import Sandbox
 
 SIZE = (120, 40)
 
@@ -22,6 +23,11 @@ def make_app(endpoint: str, tmp_path: Path) -> WizardApp:
     """The wizard against a moto server, in two regions, logging beside the test."""
     settings = AwsSettings(region=HOME, regions=f"{HOME},{OTHER}", endpoint_url=endpoint)
     return WizardApp(settings, log_path=tmp_path / "audit.jsonl")
+
+
+def sandbox_app(sandbox: Sandbox, log_path: Path) -> WizardApp:
+    """The wizard on the running sandbox, as `cis-wizard demo` starts it, logging to `log_path`."""
+    return WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -37,6 +43,13 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
     """Type `text` key by key into whatever has focus."""
     for character in text:
         await pilot.press(character)
+
+
+async def fill(pilot: Pilot[Any], field: Input, text: str) -> None:
+    """Type `text` into a field the screen shows, as a person who clicked into it would."""
+    assert field.display
+    field.focus()
+    await type_text(pilot, text)
 
 
 async def focus(pilot: Pilot[Any], widget_id: str) -> None:

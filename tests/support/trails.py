@@ -59,3 +59,10 @@ def log_group_and_role(name: str = "cloudtrail-logs", region: str = HOME, role: 
         AssumeRolePolicyDocument=service_trust("cloudtrail.amazonaws.com"),
     )["Role"]["Arn"]
     return arn, role_arn
+
+
+def send_to_log_group(trail: str = "org-trail", region: str = HOME, log_group: str = "cloudtrail-logs") -> str:
+    """Point the trail at a new log group (and a role to write there); the log group's ARN."""
+    group, role = log_group_and_role(log_group, region)
+    client("cloudtrail", region).update_trail(Name=trail, CloudWatchLogsLogGroupArn=group, CloudWatchLogsRoleArn=role)
+    return group

@@ -9,12 +9,11 @@ from pathlib import Path
 from textual.widgets import Input
 
 from screens.answers_form import AnswersForm
-from screens.app import WizardApp
 from screens.confirm import ConfirmScreen
 from screens.control import ControlScreen
 from screens.fix_all import FixAllRunScreen, FixAllScreen
 from screens.overview import OverviewScreen
-from tests.support.pilot import SIZE, focus, open_control, settle, type_text
+from tests.support.pilot import SIZE, focus, open_control, sandbox_app, settle, type_text
 from wizard.audit.findings import Status
 from wizard.catalog import load_catalog
 
@@ -36,7 +35,7 @@ def calls_in(log_path: Path) -> list[dict]:
 
 async def test_typing_every_letter_into_the_alarm_address_makes_no_call(sandbox, tmp_path: Path) -> None:
     log_path = tmp_path / "audit.jsonl"
-    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)
+    app = sandbox_app(sandbox, log_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         control = await open_control(pilot, "3.1")
@@ -76,7 +75,7 @@ async def test_typing_every_letter_into_the_alarm_address_makes_no_call(sandbox,
 
 async def test_fix_all_from_the_keyboard_passes_every_automated_control(sandbox, tmp_path: Path) -> None:
     log_path = tmp_path / "audit.jsonl"
-    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)
+    app = sandbox_app(sandbox, log_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, OverviewScreen)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from screens.app import WizardApp
 from screens.apply import ApplyScreen
 from screens.confirm import ConfirmScreen
 from screens.overview import OverviewScreen
-from tests.support.pilot import SIZE, focus, open_control, settle, type_text
+from tests.support.pilot import SIZE, fill, focus, open_control, sandbox_app, settle, type_text
 from wizard.audit.findings import Status
 
 
@@ -32,7 +31,7 @@ async def apply_from_keyboard(pilot) -> ApplyScreen:  # type: ignore[no-untyped-
 
 async def test_demo_fix_password_cloudtrail_and_alarms_from_the_keyboard(sandbox, tmp_path: Path) -> None:
     log_path = tmp_path / "audit.jsonl"
-    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)
+    app = sandbox_app(sandbox, log_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, OverviewScreen)
@@ -57,10 +56,7 @@ async def test_demo_fix_password_cloudtrail_and_alarms_from_the_keyboard(sandbox
 
         control = await open_control(pilot, "3.1")
         assert not control.preview  # the alarms need an address first
-        field = control.query_one("#answer-alarm_endpoint", Input)
-        assert field.display
-        field.focus()
-        await type_text(pilot, "sec@example.com")
+        await fill(pilot, control.query_one("#answer-alarm_endpoint", Input), "sec@example.com")
         await pilot.press("enter")
         await settle(pilot)
         assert "aws sns subscribe" in control.preview and "aws logs put-metric-filter" in control.preview
@@ -80,7 +76,7 @@ async def test_checklist_attest_1_15_and_waive_4_4(sandbox, tmp_path: Path) -> N
     from wizard.state.waivers import WaiverBook
 
     log_path = tmp_path / "audit.jsonl"
-    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=log_path, start_with_sandbox=True)
+    app = sandbox_app(sandbox, log_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_control(pilot, "1.15")
@@ -92,10 +88,7 @@ async def test_checklist_attest_1_15_and_waive_4_4(sandbox, tmp_path: Path) -> N
             await pilot.press("d")
         await pilot.press("v")
         await settle(pilot)
-        name = checklist.query_one("#attest-name", Input)
-        assert name.display
-        name.focus()
-        await type_text(pilot, "Dana Smith")
+        await fill(pilot, checklist.query_one("#attest-name", Input), "Dana Smith")
         await pilot.click("#attest")
         await settle(pilot)
         assert checklist.run.completed_by == "attestation"
@@ -106,8 +99,7 @@ async def test_checklist_attest_1_15_and_waive_4_4(sandbox, tmp_path: Path) -> N
         await pilot.press("k")
         await pilot.pause()
         for field, text in (("#reason", "peering reviewed by network team"), ("#owner", "netops")):
-            app.screen.query_one(field, Input).focus()
-            await type_text(pilot, text)
+            await fill(pilot, app.screen.query_one(field, Input), text)
         await pilot.click("#save")
         await settle(pilot)
     records = [json.loads(line) for line in log_path.read_text().splitlines()]

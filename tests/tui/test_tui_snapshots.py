@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from screens.app import WizardApp
-from tests.support.pilot import settle
+from tests.support.pilot import sandbox_app, settle
 from wizard.aws.context import AwsSettings
 
 SIZE = (80, 24)
@@ -33,12 +33,12 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-u
 
 
 def test_sandbox_overview(snap_compare, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=tmp_path / "a.jsonl", start_with_sandbox=True)
+    app = sandbox_app(sandbox, tmp_path / "a.jsonl")
     assert snap_compare(app, terminal_size=SIZE, run_before=until_overview)
 
 
 def test_confirm_password_policy(snap_compare, sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    app = WizardApp(sandbox_starter=lambda: sandbox, log_path=tmp_path / "a.jsonl", start_with_sandbox=True)
+    app = sandbox_app(sandbox, tmp_path / "a.jsonl")
 
     async def open_and_confirm(pilot) -> None:  # type: ignore[no-untyped-def]
         await until_overview(pilot)

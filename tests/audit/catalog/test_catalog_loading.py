@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import copy
 import re
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.catalog_expectations import EXPECTED_IDS, ids
+from tests.support.imports import UI_LIBRARIES, modules_loaded_by
 from wizard.catalog import Catalog, CatalogError, UnknownControlError, load_catalog, parse_catalog
 
 # --- lookup and selection -------------------------------------------------------------------------
@@ -198,10 +196,4 @@ def test_catalog_error_is_value_error() -> None:
 
 
 def test_catalog_module_has_no_ui_imports() -> None:
-    root = Path(__file__).resolve().parents[3]
-    code = (
-        "import sys, wizard.catalog as c; c.load_catalog(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'questionary', 'rich'}))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    assert modules_loaded_by("import wizard.catalog as c; c.load_catalog()", (*UI_LIBRARIES, "rich")) == []
