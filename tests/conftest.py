@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
+from benchmarks.fault_proxy import FaultProxy
+from tests.support.accounts import ACCOUNT_ID, HOME, OTHER
+from tests.support.keyrings import Keyrings, MemoryKeyring
+from tests.support.moto import moto_server
 from wizard.aws.context import AwsContext, AwsSettings
+from wizard.sandbox import Sandbox, start_sandbox
 from wizard.sandbox.root_account import RootAccountState, seed_root_account
 
-ACCOUNT_ID = "123456789012"
-HOME = "us-east-1"
-OTHER = "eu-west-1"
+AWS_CLI_VENV = Path(__file__).resolve().parent.parent / ".venv-awscli"
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +46,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Te
     monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT_ID)
 
 
+# -- moto in-process -----------------------------------------------------------------------------------------
 @pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():
@@ -73,7 +76,7 @@ def ctx(aws: None) -> AwsContext:
 
 
 @pytest.fixture
-def seed_root(aws: None):  # type: ignore[no-untyped-def]
+def seed_root(aws: None) -> Callable[[RootAccountState | None], None]:
     """Call with a RootAccountState to give moto root's credential-report row and summary flags."""
 
     def seed(state: RootAccountState | None = None) -> None:
@@ -82,18 +85,13 @@ def seed_root(aws: None):  # type: ignore[no-untyped-def]
     return seed
 
 
+# -- moto over HTTP ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """One moto server on 127.0.0.1 for the tests that run the command line in a subprocess."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -107,16 +105,68 @@ def endpoint(moto_endpoint: str) -> Iterator[str]:
     yield moto_endpoint
 
 
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, input: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python -m wizard ARGS` in a subprocess; the audit log's key goes to a 0600 file (no keyring here)."""
-    full_env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=300,
-        input=input,
-    )
+@pytest.fixture
+def proxy(endpoint: str) -> Iterator[FaultProxy]:
+    """benchmarks.fault_proxy in front of the clean account."""
+    with FaultProxy(upstream=endpoint) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """The demo account, fresh, in two regions."""
+    with start_sandbox("fresh", regions=[HOME, OTHER]) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def aws_cli() -> Path:
+    """The real AWS CLI, in a virtualenv of its own (it pins its own botocore)."""
+    given = os.environ.get("CIS_WIZARD_AWS_CLI")
+    if given:
+        return Path(given)
+    aws = AWS_CLI_VENV / "bin" / "aws"
+    if not aws.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(AWS_CLI_VENV)], check=True)
+        subprocess.run(
+            [str(AWS_CLI_VENV / "bin" / "pip"), "install", "--quiet", "awscli==1.46.3"], check=True, timeout=600
+        )
+    return aws
+
+
+# -- the audit log's key and data directory ------------------------------------------------------------------
+@pytest.fixture
+def keyrings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keyrings]:
+    """The one way a test chooses the keyring (keyring.set_keyring); the previous one is put back after it."""
+    switch = Keyrings(monkeypatch)
+    try:
+        yield switch
+    finally:
+        switch.restore()
+
+
+@pytest.fixture
+def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A throw-away user data directory (XDG_DATA_HOME): where logs and their state go by default."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(path))
+    return path
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    """The account's audit log, not yet written, in a folder of its own."""
+    return tmp_path / "logs" / f"{ACCOUNT_ID}.jsonl"
+
+
+@pytest.fixture
+def memory_keyring(keyrings: Keyrings, data_dir: Path) -> MemoryKeyring:
+    """The audit log's key in an in-memory keyring; a throw-away data directory."""
+    return keyrings.memory()
+
+
+@pytest.fixture
+def file_key(keyrings: Keyrings, data_dir: Path) -> Path:
+    """No keyring, here or in a subprocess: the log's key is the 0600 file beside it, which both read."""
+    keyrings.none()
+    return data_dir

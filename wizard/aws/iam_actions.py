@@ -41,7 +41,7 @@ class Needs:
 _PASS_ROLE = "iam:PassRole"  # handing a role to a service (IAM User Guide: id_roles_use_passrole)
 
 # Operations whose actions are not just "prefix:Operation". Each line cites where AWS says so;
-# tests/test_iam_actions.py checks every entry against the reference and botocore's API documentation.
+# tests/aws/test_iam_actions.py checks every entry against the reference and botocore's API documentation.
 # A parameter in `when` is listed only if the wizard's own calls pass it: a policy grants all of `when`.
 EXCEPTIONS: dict[tuple[str, str], Needs] = {
     # botocore's S3 reference: "To use this operation, you must have the s3:GetBucketPublicAccessBlock
