@@ -56,10 +56,13 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def stock_moto_account_api(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto as shipped: no account:GetContactInformation (the sandbox adds it to moto's class, process-wide)."""
+    from moto.account import urls
     from moto.account.responses import AccountResponse
 
     for name in ("get_contact_information", "put_contact_information"):
         monkeypatch.delattr(AccountResponse, name, raising=False)
+    for operation in ("getContactInformation", "putContactInformation"):
+        monkeypatch.delitem(urls.url_paths, f"{{0}}/{operation}$", raising=False)
 
 
 @pytest.fixture
