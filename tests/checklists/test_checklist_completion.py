@@ -154,7 +154,7 @@ def test_1_15_completes_by_an_attestation_recorded_with_name_statement_time_and_
     assert again.complete and again.attested is not None and again.attested.by == "Dana Smith"
 
 
-def test_1_17_is_attested_where_the_contact_api_is_unsupported(files, log) -> None:  # type: ignore[no-untyped-def]
+def test_1_17_is_attested_where_the_contact_api_is_unsupported(stock_moto_account_api, files, log) -> None:  # type: ignore[no-untyped-def]
     run = start(files, log, "1.17")
     verification = run.verify()
     assert verification.finding.status is Status.ERROR

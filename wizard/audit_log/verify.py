@@ -102,7 +102,7 @@ class VerifyReport:
         if self.key:
             parts.append("HMACs")
         if self.signed_records:
-            parts.append(f"{self.signed_records} Ed25519 signatures")
+            parts.append(f"{self.signed_records} Ed25519 signature{'s' if self.signed_records != 1 else ''}")
         if self.head_seq is not None:
             parts.append("head anchor")
         if self.checkpoints:
