@@ -137,7 +137,11 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if server.stdin is not None:
             server.stdin.close()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a moto holding 21 accounts can take longer to let go: stop it
+            server.kill()
+            server.wait()
 
 
 def _credentials_env(session: boto3.Session) -> dict[str, str]:
