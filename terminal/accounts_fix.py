@@ -155,7 +155,10 @@ class AccountsApply:
         ask = None if self.args.yes else self._ask_account(account.account_id, alias)
         try:
             log_path = default_log_path(account.account_id)
-            selection, report = apply_to(target, log_path, self.console, how, ask, role_session=session)
+            assumed_by = reacher.base.identity().arn  # who assumed the role (the management account's caller)
+            selection, report = apply_to(
+                target, log_path, self.console, how, ask, role_session=session, assumed_by=assumed_by
+            )
         except (WizardError, ClientError, BotoCoreError) as error:
             self.console.print(inert_text(f"Stopped in account {account.account_id}: {error}", style="bold red"))
             return AccountFix(account, alias, stopped=str(error), role_session=session)
