@@ -170,12 +170,12 @@ class AccountsApply:
         return AccountFix(account, alias, plans=counts, still_failing=left, role_session=session)
 
 
-def run_accounts_apply(args: argparse.Namespace) -> int:
+def run_accounts_apply(args: argparse.Namespace, interactive: bool | None = None) -> int:
     """Each chosen account in turn, then the roll-up; exit 0 only when every account was reached and nothing
-    chosen fails in any (3 otherwise)."""
+    chosen fails in any (3 otherwise). `interactive`: whether to ask (default: when there is a terminal)."""
     from rich.console import Console
 
-    interactive = can_confirm(args)
+    interactive = can_confirm(args) if interactive is None else interactive
     reacher, accounts = _reacher(args)
     console = Console()
     runner = AccountsApply(args, interactive, console)

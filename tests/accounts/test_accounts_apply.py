@@ -7,11 +7,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
 from benchmarks.fault_proxy import FaultProxy, ProxyRequest
+from terminal.accounts_fix import account_prompt, run_accounts_apply
 from tests.accounts.organization import ROLE, Member, account_of, member, member_env, statuses
 from tests.support.accounts import ACCOUNT_ID, HOME
 from tests.support.cli import run_cli
 from wizard.accounts.command import session_name
+from wizard.cli import build_parser
 
 CHANGING = ("Create", "Put", "Update", "Delete", "Attach", "Detach", "Start", "Enable", "Revoke", "Set", "Tag")
 
@@ -117,3 +124,51 @@ def test_plan_json_across_accounts_and_sh_refused(organization: list[Member], en
         "apply", "--endpoint-url", endpoint, "--accounts", accounts, "--all-failing", "--yes", "--log", "x"
     )
     assert one_log.returncode == 2 and len(one_log.stderr.strip().splitlines()) == 1 and "own" in one_log.stderr
+
+
+def test_an_account_declined_at_its_prompt_gets_no_changing_call(
+    organization: list[Member],
+    endpoint: str,
+    data_dir: Path,
+    memory_keyring: object,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The prompt per account, answered at the keyboard (questionary reading a pipe): No for the first account,
+    Yes for the second and Yes for its one plan. Only the second account sees a changing call."""
+    declined, accepted = member(organization, "fresh"), member(organization, "throttled")
+    changed_in: list[str | None] = []
+
+    def spy(request: ProxyRequest, forward):  # type: ignore[no-untyped-def]
+        changed_in.append(account_of(request))
+        return forward()
+
+    with FaultProxy(upstream=endpoint) as proxy, create_pipe_input() as keyboard:
+        proxy.add_handler(lambda info: info.operation.startswith(CHANGING), spy)
+        args = build_parser().parse_args(
+            [
+                *("apply", "--endpoint-url", proxy.url, "--regions", HOME, "--controls", "1.5"),
+                *("--accounts", f"{declined.account_id},{accepted.account_id}"),
+            ]
+        )
+        keyboard.send_text("nyy")
+        with create_app_session(input=keyboard, output=DummyOutput()):
+            code = run_accounts_apply(args, interactive=True)
+    shown = capsys.readouterr().out
+    assert code == 3  # the declined account still fails 1.5
+    assert f"Account {declined.account_id}" in shown and f"Account {accepted.account_id}" in shown
+    assert changed_in and set(changed_in) == {accepted.account_id}
+    after = {m.account_id: single_audit(endpoint, m.account_id) for m in (declined, accepted)}
+    assert next(c for c in after[declined.account_id]["controls"] if c["id"] == "1.5")["status"] == "FAIL"
+    assert next(c for c in after[accepted.account_id]["controls"] if c["id"] == "1.5")["status"] == "PASS"
+    # The declined account's log says so: its plan, answered no for the whole account; no call.
+    records = log_records(data_dir, declined.account_id)
+    confirms = [r for r in records if r["kind"] == "confirm"]
+    assert confirms and all(r["payload"]["answer"] == "no" for r in confirms)
+    assert "the account was declined" in confirms[0]["payload"]["how"]
+    assert not [r for r in records if r["kind"] == "call"]
+
+
+def test_the_account_prompt_names_the_account_and_its_alias_inertly() -> None:
+    assert account_prompt("111111111111", "prod", 3) == "Apply 3 plans to account 111111111111 (prod)?"
+    assert account_prompt("111111111111", None, 1) == "Apply 1 plan to account 111111111111 (no alias)?"
+    assert "\x1b" not in account_prompt("111111111111", "evil\x1b[2J\nalias", 2)
