@@ -77,7 +77,7 @@ def account_of(request: ProxyRequest) -> str | None:
     return get_account_id_from(key) if key else None
 
 
-def with_faults(proxy: FaultProxy, members: list[Member]) -> None:
+def with_faults(proxy: FaultProxy, members: list[Member], *, throttling: bool = True) -> None:
     """The role-missing account refuses AssumeRole as AWS does; the throttled one throttles its first reads."""
     missing = next(m.account_id for m in members if m.state == "role-missing")
     throttled = next(m.account_id for m in members if m.state == "throttled")
@@ -100,7 +100,8 @@ def with_faults(proxy: FaultProxy, members: list[Member]) -> None:
         return forward()
 
     proxy.add_handler("sts:AssumeRole", refuse_role)
-    proxy.add_handler(lambda info: info.service != "sts", throttle)
+    if throttling:
+        proxy.add_handler(lambda info: info.service != "sts", throttle)
 
 
 def statuses(report: dict) -> dict[str, tuple[str, tuple]]:  # type: ignore[type-arg]
