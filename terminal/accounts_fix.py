@@ -26,7 +26,6 @@ from terminal.fix import (
     planned,
     selected_controls,
     session_answers,
-    still_failing,
 )
 from wizard.accounts.audit_many import ACCOUNTS_AT_ONCE
 from wizard.accounts.command import account_choice, chosen_accounts, role_settings, session_name
@@ -101,6 +100,13 @@ def run_accounts_plan(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(not e["reached"] or "error" in e for e in entries) else EXIT_OK
 
 
+def still_failing(selection: Any, report: Any) -> list[str]:
+    """The chosen controls that do not pass after `apply_to` (all of the failing ones when nothing ran)."""
+    return (
+        report.still_failing() if report is not None else [n.control_id for n in selection.not_planned(selection.draft)]
+    )
+
+
 # -- apply -----------------------------------------------------------------------------------------------------
 def account_prompt(account_id: str, alias: str | None, plans: int) -> str:
     name = inert(alias, one_line=True) if alias else "no alias"
@@ -114,7 +120,8 @@ class AccountsApply:
         self.args = args
         self.interactive = interactive
         self.console = console
-        self.driver = session_answers(args).driver
+        driver = session_answers(args).driver
+        self.session = {"driver": driver} if driver else {}
         self.options: Any = None
 
     def _ask_account(self, account_id: str, alias: str | None) -> Any:
@@ -151,13 +158,21 @@ class AccountsApply:
         if self.args.dry_run:
             dry_run(target, self.console)
             return AccountFix(account, alias, role_session=session)
-        how = argparse.Namespace(yes=self.args.yes, interactive=self.interactive, driver=self.driver, alias=alias)
         ask = None if self.args.yes else self._ask_account(account.account_id, alias)
         try:
             log_path = default_log_path(account.account_id)
             assumed_by = reacher.base.identity().arn  # who assumed the role (the management account's caller)
             selection, report = apply_to(
-                target, log_path, self.console, how, ask, role_session=session, assumed_by=assumed_by
+                target,
+                log_path,
+                self.console,
+                yes=self.args.yes,
+                interactive=self.interactive,
+                alias=alias,
+                ask_account=ask,
+                role_session=session,
+                assumed_by=assumed_by,
+                **self.session,
             )
         except (WizardError, ClientError, BotoCoreError) as error:
             self.console.print(inert_text(f"Stopped in account {account.account_id}: {error}", style="bold red"))

@@ -223,13 +223,13 @@ def _ask(plan: Any, account_id: str) -> Any:
     return Decision(typed_matches(typed, plan.risk, account_id), f"typed {typed.strip()!r}")
 
 
+@dataclasses.dataclass
 class _Terminal:
     """What `apply` says while it runs, and the questions it asks."""
 
-    def __init__(self, console: Any, account_id: str, yes: bool) -> None:
-        self.console = console
-        self.account_id = account_id
-        self.yes = yes
+    console: Any
+    account_id: str
+    yes: bool
 
     def confirm(self, plan: Any) -> Any:
         from actions.workflow import Decision
@@ -321,11 +321,18 @@ def dry_run(target: Target, console: Any) -> None:
 
 
 def apply_to(
-    target: Target, log_path: Path, console: Any, how: argparse.Namespace, ask_account: Any = None, **session: Any
+    target: Target,
+    log_path: Path,
+    console: Any,
+    *,
+    yes: bool,
+    interactive: bool,
+    alias: str | None = None,
+    ask_account: Any = None,
+    **session: Any,
 ) -> tuple[Any, Any]:
-    """Plan, ask and apply in one account, holding its apply lock: the selection, and the report (None: nothing
-    to apply). `how`: yes, interactive, driver, alias; `ask_account(selection) -> Decision` is asked before any
-    plan's question (of several accounts); `session`: more for the log's session record."""
+    """Plan, ask and apply in one account, holding its apply lock: (selection, report; None: nothing to apply).
+    `ask_account(selection) -> Decision` is asked before any plan's (of several accounts); `session`: for the log."""
     from actions.apply_engine import ApplyRun, allowed_by
     from actions.workflow import Decision
     from wizard.audit_log.writer import AuditLog
@@ -338,18 +345,18 @@ def apply_to(
         console.print(inert_text(message, style="yellow"))
 
     with apply_lock(log_path, account, wait=LOCK_WAIT_SECONDS, waiting=waiting):
-        selection = prepare(target, ask=how.interactive and not how.yes)
+        selection = prepare(target, ask=interactive and not yes)
         if not selection.plans:
             console.print("Nothing to apply: no selected control has a fix to make.")
             say_not_planned(selection.not_planned(selection.draft), console)
             return selection, None
-        terminal = _Terminal(console, account, how.yes)
+        terminal = _Terminal(console, account, yes)
         confirm = allowed_by(target.risks, terminal.confirm)
         whole = ask_account(selection) if ask_account is not None else None
         if whole is not None and not whole.accepted:
             refused = Decision(False, f"the account was declined ({whole.how})")
             confirm = lambda plan: refused  # noqa: E731  (every plan logged as declined; none asked, none run)
-        with AuditLog.open(account, target.identity.arn, log_path, alias=how.alias) as log:
+        with AuditLog.open(account, target.identity.arn, log_path, alias=alias) as log:
             run = ApplyRun(
                 target.ctx,
                 selection,
@@ -357,19 +364,11 @@ def apply_to(
                 confirm=confirm,
                 reconfirm=terminal.reconfirm,
                 on_event=terminal.event,
-                parallel=how.yes,
+                parallel=yes,
             )
-            driver = {"driver": how.driver} if how.driver else {}
-            report = run.run({"command": "apply", "regions": target.regions, **session, **driver})
+            report = run.run({"command": "apply", "regions": target.regions, **session})
     _report(report, console)
     return selection, report
-
-
-def still_failing(selection: Any, report: Any) -> list[str]:
-    """The chosen controls that do not pass after `apply_to` (all of the failing ones when nothing ran)."""
-    return (
-        report.still_failing() if report is not None else [n.control_id for n in selection.not_planned(selection.draft)]
-    )
 
 
 def can_confirm(args: argparse.Namespace) -> bool:
@@ -392,6 +391,9 @@ def run_apply_command(args: argparse.Namespace) -> int:
         dry_run(target, console)
         return EXIT_OK
     log_path = Path(args.log) if args.log else default_log_path(target.identity.account_id)
-    how = argparse.Namespace(yes=args.yes, interactive=interactive, driver=session_answers(args).driver, alias=None)
-    selection, report = apply_to(target, log_path, console, how)
-    return EXIT_FAILED if (report and report.failed) or still_failing(selection, report) else EXIT_OK
+    driver = session_answers(args).driver
+    session = {"driver": driver} if driver else {}
+    selection, report = apply_to(target, log_path, console, yes=args.yes, interactive=interactive, **session)
+    if report is None:
+        return EXIT_FAILED if selection.not_planned(selection.draft) else EXIT_OK
+    return EXIT_FAILED if report.failed or report.still_failing() else EXIT_OK
