@@ -34,12 +34,14 @@ class WizardApp(App[None]):
         sandbox_starter: SandboxStarter | None = None,
         log_path: Path | None = None,
         start_with_sandbox: bool = False,
+        accounts: Any = None,
     ) -> None:
         super().__init__()
         self.settings = settings or AwsSettings()
         self.sandbox_starter = sandbox_starter
         self.log_path = log_path
         self.start_with_sandbox = start_with_sandbox
+        self.accounts = accounts  # wizard.accounts.command.AccountsLaunch: the accounts overview opens first
         self.session: WizardSession | None = None
         self.sandbox: Any = None
         self._demo_log: Path | None = None
@@ -53,6 +55,11 @@ class WizardApp(App[None]):
             from screens.audit import AuditScreen
 
             self.push_screen(AuditScreen())
+            return
+        if self.accounts is not None:
+            from screens.accounts import AccountsScreen
+
+            self.push_screen(AccountsScreen(self.accounts))
             return
         from screens.connect import ConnectScreen
 

@@ -19,10 +19,11 @@ _ALARM_EMAIL = "alarm_email"
 LOCK_WAIT_SECONDS = 30 * 60  # a second apply on the same account waits this long for the first one
 
 
-def _option_fields() -> list[dataclasses.Field[Any]]:
+def _option_types() -> dict[str, type]:
+    """Each fix option's name and the type of its value."""
     from actions.options import FixOptions
 
-    return list(dataclasses.fields(FixOptions))
+    return {f.name: (int if isinstance(f.default, int) else str) for f in dataclasses.fields(FixOptions)}
 
 
 def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,18 +36,19 @@ def add_fix_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group = parser.add_argument_group("fix options (also from --config FILE)")
     group.add_argument("--alarm-email", help="e-mail address the 3.x alarms notify")
-    for field in _option_fields():
-        flag = "--" + field.name.replace("_", "-")
-        kind = int if isinstance(field.default, int) else str
-        group.add_argument(flag, dest=f"opt_{field.name}", type=kind, default=None, help=argparse.SUPPRESS)
+    for name, kind in _option_types().items():
+        flag = "--" + name.replace("_", "-")
+        group.add_argument(flag, dest=f"opt_{name}", type=kind, default=None, help=argparse.SUPPRESS)
+    from wizard.accounts.command import add_account_arguments
+
+    add_account_arguments(parser)
 
 
 def session_config_types() -> dict[str, type]:
     """Every key a --config file may hold: the fix options, alarm_email, and the session's own keys."""
     from wizard.state.session_config import SESSION_KEYS
 
-    fields = {f.name: (int if isinstance(f.default, int) else str) for f in _option_fields()}
-    return {**fields, _ALARM_EMAIL: str, **SESSION_KEYS}
+    return {**_option_types(), _ALARM_EMAIL: str, **SESSION_KEYS}
 
 
 def _config_answers(args: argparse.Namespace) -> dict[str, Any]:
@@ -72,15 +74,10 @@ def fix_options(args: argparse.Namespace) -> Any:
     from actions.options import FixOptions
     from wizard.state.session_config import SESSION_KEYS
 
-    fields = {f.name: (int if isinstance(f.default, int) else str) for f in _option_fields()}
-    values: dict[str, Any] = {}
-    answers = _config_answers(args)
-    for key in SESSION_KEYS:
-        answers.pop(key, None)
-    values.update(answers)
+    values = {k: v for k, v in _config_answers(args).items() if k not in SESSION_KEYS}
     if getattr(args, "alarm_email", None):
         values[_ALARM_EMAIL] = args.alarm_email
-    for name in fields:
+    for name in _option_types():
         given = getattr(args, f"opt_{name}", None)
         if given is not None:
             values[name] = given
@@ -102,7 +99,7 @@ def allowed_risks(args: argparse.Namespace) -> Any:
         raise UsageError(f"{error}.") from error
 
 
-def _selected_controls(args: argparse.Namespace) -> Any:
+def selected_controls(args: argparse.Namespace) -> Any:
     from wizard.catalog import UnknownControlError, load_catalog
 
     if args.all_failing:
@@ -116,7 +113,10 @@ def _selected_controls(args: argparse.Namespace) -> Any:
 
 
 @dataclasses.dataclass
-class _Target:
+class Target:
+    """One account to fix and what to fix in it: everything checked before any change (the flags, the options,
+    then the credentials and the regions)."""
+
     ctx: Any
     identity: Any
     regions: list[str]
@@ -124,21 +124,18 @@ class _Target:
     options: Any
     risks: Any
 
+    @classmethod
+    def of(cls, args: argparse.Namespace, ctx: Any = None) -> Target:
+        """In `ctx` (an account reached through its role), or in the account of the command's credentials."""
+        from wizard.aws.context import AwsContext
+        from wizard.cli import aws_settings
 
-def _target(args: argparse.Namespace) -> _Target:
-    """Everything checked before any change: the flags, the options, the credentials, the regions."""
-    from wizard.aws.context import AwsContext
-    from wizard.cli import aws_settings
-
-    controls = _selected_controls(args)
-    options = fix_options(args)
-    risks = allowed_risks(args)
-    ctx = AwsContext(aws_settings(args))
-    identity = ctx.identity()
-    return _Target(ctx, identity, ctx.resolve_regions(), controls, options, risks)
+        controls, options, risks = selected_controls(args), fix_options(args), allowed_risks(args)
+        ctx = ctx or AwsContext(aws_settings(args))
+        return cls(ctx, ctx.identity(), ctx.resolve_regions(), controls, options, risks)
 
 
-def _prepare(target: _Target, ask: bool = False) -> Any:
+def prepare(target: Target, ask: bool = False) -> Any:
     """Audit and plan. With `ask`, a plan that only lacks the alarms' e-mail asks for it and is planned again."""
     from actions.workflow import prepare_fixes
 
@@ -167,7 +164,7 @@ def _ask_alarm_email() -> str:
     return str(answer).strip()
 
 
-def _say_not_planned(not_planned: list[Any], console: Any) -> None:
+def say_not_planned(not_planned: list[Any], console: Any) -> None:
     from rich.text import Text
 
     if not not_planned:
@@ -177,13 +174,14 @@ def _say_not_planned(not_planned: list[Any], console: Any) -> None:
         console.print(Text.assemble(("  " + item.control_id, "yellow"), ": ", inert_text(item.reason)))
 
 
-def run_plan_command(args: argparse.Namespace) -> int:
+def planned(target: Target) -> tuple[list[Any], Any, list[Any]]:
+    """The plans `plan` prints for one account (after the risk filter), what they were made from, and the chosen
+    failing controls nothing in them fixes."""
     from actions.apply_engine import allowed_by
     from actions.workflow import accept_all
-    from wizard.plans.script import ScriptSource, render_plans_json, render_script
+    from wizard.plans.script import ScriptSource
 
-    target = _target(args)
-    selection = _prepare(target)
+    selection = prepare(target)
     composition = selection.compose(allowed_by(target.risks, accept_all)) if target.risks else selection.draft
     not_planned = selection.not_planned(composition)
     source = ScriptSource(
@@ -193,19 +191,20 @@ def run_plan_command(args: argparse.Namespace) -> int:
         not_planned=[(n.control_id, n.reason) for n in not_planned],
         profile_hint=f"profile {target.ctx.settings.profile}" if target.ctx.settings.profile else "",
     )
+    return composition.plans, source, not_planned
+
+
+def run_plan_command(args: argparse.Namespace) -> int:
+    from wizard.cli import write_output
+    from wizard.plans.script import render_plans_json, render_script
+
+    plans, source, not_planned = planned(Target.of(args))
     render = render_plans_json if args.format == "json" else render_script
-    text = render(composition.plans, source)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"Cannot write {args.output}: {error.strerror or error}.") from error
-    else:
-        sys.stdout.write(text)
+    write_output(render(plans, source), args.output)
     if sys.stderr.isatty():
         from rich.console import Console
 
-        _say_not_planned(not_planned, Console(stderr=True))
+        say_not_planned(not_planned, Console(stderr=True))
     return EXIT_OK
 
 
@@ -224,13 +223,13 @@ def _ask(plan: Any, account_id: str) -> Any:
     return Decision(typed_matches(typed, plan.risk, account_id), f"typed {typed.strip()!r}")
 
 
+@dataclasses.dataclass
 class _Terminal:
     """What `apply` says while it runs, and the questions it asks."""
 
-    def __init__(self, console: Any, account_id: str, yes: bool) -> None:
-        self.console = console
-        self.account_id = account_id
-        self.yes = yes
+    console: Any
+    account_id: str
+    yes: bool
 
     def confirm(self, plan: Any) -> Any:
         from actions.workflow import Decision
@@ -295,16 +294,11 @@ def _report(report: Any, console: Any) -> None:
             console.print("To undo what ran, these calls put things back (those of the steps that ran):")
             for step in result.plan.undo:
                 console.print(inert_text(f"  {step.cli()}"), highlight=False)
-    if report.verify is not None:
-        for checked in report.verify.results:
-            finding = checked.finding
-            style = "green" if finding.status is Status.PASS else "red"
-            console.print(
-                Text.assemble(
-                    f"{checked.control.id}: ", (finding.status.value, style), " ", inert_text(finding.summary)
-                )
-            )
-    _say_not_planned(report.not_planned, console)
+    for checked in report.verify.results if report.verify is not None else ():
+        finding, style = checked.finding, "green" if checked.finding.status is Status.PASS else "red"
+        line = Text.assemble(f"{checked.control.id}: ", (finding.status.value, style), " ", inert_text(finding.summary))
+        console.print(line)
+    say_not_planned(report.not_planned, console)
     waiting = report.waiting_for_a_person()
     if waiting:
         console.print(
@@ -316,54 +310,90 @@ def _report(report: Any, console: Any) -> None:
         )
 
 
-def run_apply_command(args: argparse.Namespace) -> int:
-    from rich.console import Console
+def dry_run(target: Target, console: Any) -> None:
+    from wizard.plans.view import render_plan
 
+    selection = prepare(target)
+    for plan in selection.plans:
+        console.print(render_plan(plan))
+    say_not_planned(selection.not_planned(selection.draft), console)
+    console.print(f"Dry run: {sum(len(p.steps) for p in selection.plans)} call(s) would be made; none were.")
+
+
+def apply_to(
+    target: Target,
+    log_path: Path,
+    console: Any,
+    *,
+    yes: bool,
+    interactive: bool,
+    alias: str | None = None,
+    ask_account: Any = None,
+    **session: Any,
+) -> tuple[Any, Any]:
+    """Plan, ask and apply in one account, holding its apply lock: (selection, report; None: nothing to apply).
+    `ask_account(selection) -> Decision` is asked before any plan's (of several accounts); `session`: for the log."""
     from actions.apply_engine import ApplyRun, allowed_by
-    from wizard.audit_log.paths import default_log_path
+    from actions.workflow import Decision
     from wizard.audit_log.writer import AuditLog
     from wizard.plans.journal import AuditLogRecorder
-    from wizard.plans.view import render_plan
     from wizard.state.apply_lock import apply_lock
 
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    if not (args.yes or args.dry_run or interactive):
-        raise UsageError("refusing to apply without a terminal to confirm on: add --yes, or --dry-run to preview.")
-    target = _target(args)
-    console = Console()
     account = target.identity.account_id
-    if args.dry_run:
-        selection = _prepare(target)
-        for plan in selection.plans:
-            console.print(render_plan(plan))
-        _say_not_planned(selection.not_planned(selection.draft), console)
-        console.print(f"Dry run: {sum(len(p.steps) for p in selection.plans)} call(s) would be made; none were.")
-        return EXIT_OK
-    log_path = Path(args.log) if args.log else default_log_path(account)
-    driver = session_answers(args).driver
 
     def waiting(message: str) -> None:
         console.print(inert_text(message, style="yellow"))
 
     with apply_lock(log_path, account, wait=LOCK_WAIT_SECONDS, waiting=waiting):
-        selection = _prepare(target, ask=interactive and not args.yes)
+        selection = prepare(target, ask=interactive and not yes)
         if not selection.plans:
-            not_planned = selection.not_planned(selection.draft)
             console.print("Nothing to apply: no selected control has a fix to make.")
-            _say_not_planned(not_planned, console)
-            return EXIT_FAILED if not_planned else EXIT_OK
-        terminal = _Terminal(console, account, args.yes)
-        with AuditLog.open(account, target.identity.arn, log_path) as log:
+            say_not_planned(selection.not_planned(selection.draft), console)
+            return selection, None
+        terminal = _Terminal(console, account, yes)
+        confirm = allowed_by(target.risks, terminal.confirm)
+        whole = ask_account(selection) if ask_account is not None else None
+        if whole is not None and not whole.accepted:
+            refused = Decision(False, f"the account was declined ({whole.how})")
+            confirm = lambda plan: refused  # noqa: E731  (every plan logged as declined; none asked, none run)
+        with AuditLog.open(account, target.identity.arn, log_path, alias=alias) as log:
             run = ApplyRun(
                 target.ctx,
                 selection,
                 AuditLogRecorder(log),
-                confirm=allowed_by(target.risks, terminal.confirm),
+                confirm=confirm,
                 reconfirm=terminal.reconfirm,
                 on_event=terminal.event,
-                parallel=args.yes,
+                parallel=yes,
             )
-            session = {"command": "apply", "regions": target.regions, **({"driver": driver} if driver else {})}
-            report = run.run(session)
+            report = run.run({"command": "apply", "regions": target.regions, **session})
     _report(report, console)
+    return selection, report
+
+
+def can_confirm(args: argparse.Namespace) -> bool:
+    """Whether there is a terminal to confirm on (without one, only --yes or --dry-run go on)."""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    if not (args.yes or args.dry_run or interactive):
+        raise UsageError("refusing to apply without a terminal to confirm on: add --yes, or --dry-run to preview.")
+    return interactive
+
+
+def run_apply_command(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from wizard.audit_log.paths import default_log_path
+
+    interactive = can_confirm(args)
+    target = Target.of(args)
+    console = Console()
+    if args.dry_run:
+        dry_run(target, console)
+        return EXIT_OK
+    log_path = Path(args.log) if args.log else default_log_path(target.identity.account_id)
+    driver = session_answers(args).driver
+    session = {"driver": driver} if driver else {}
+    selection, report = apply_to(target, log_path, console, yes=args.yes, interactive=interactive, **session)
+    if report is None:
+        return EXIT_FAILED if selection.not_planned(selection.draft) else EXIT_OK
     return EXIT_FAILED if report.failed or report.still_failing() else EXIT_OK

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Harden an AWS account against the CIS AWS Foundations Benchmark v1.2.0.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     _add_common(parser, suppress=False)
+    from wizard.accounts.command import add_account_arguments
+
+    add_account_arguments(parser, suppress=False)  # the wizard on several accounts: an accounts overview first
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     audit = commands.add_parser("audit", help="audit every control, with evidence (read-only)")
@@ -63,8 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--output", help="write the report to FILE instead of standard output")
     audit.add_argument("--controls", help="controls to audit: 1.5,3.*,2.1-2.3 (default: all 49)")
-    from wizard.accounts.command import add_account_arguments
-
     add_account_arguments(audit)
 
     from terminal.fix import add_fix_arguments
@@ -167,7 +168,7 @@ def aws_settings(args: argparse.Namespace) -> AwsSettings:
     )
 
 
-def _write_output(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None) -> None:
     if not output:
         sys.stdout.write(text)
         return
@@ -194,9 +195,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--output {args.output} is a directory.")
     ctx = AwsContext(aws_settings(args))
     ctx.identity()
-    if getattr(args, "organization", False) or getattr(args, "accounts", None):
-        from wizard.accounts.command import run_accounts_audit
+    from wizard.accounts.command import many_accounts, run_accounts_audit
 
+    if many_accounts(args):
         return run_accounts_audit(args, ctx, controls, _account_waivers)
     regions = ctx.resolve_regions()
     if ctx.skipped_regions:
@@ -215,7 +216,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
         Console().print(render_table(result, waivers))
     else:
-        _write_output(render(result, args.format, waivers), args.output)
+        write_output(render(result, args.format, waivers), args.output)
     if args.output or args.format != "table":
         from wizard.audit.reports import score_line
 
@@ -281,15 +282,17 @@ def _audit_waivers(args: argparse.Namespace, result: AuditResult) -> Mapping[str
 
 
 def run_plan_command(args: argparse.Namespace) -> int:
-    from terminal.fix import run_plan_command as run
+    from terminal import accounts_fix, fix
+    from wizard.accounts.command import many_accounts
 
-    return run(args)
+    return (accounts_fix.run_accounts_plan if many_accounts(args) else fix.run_plan_command)(args)
 
 
 def run_apply_command(args: argparse.Namespace) -> int:
-    from terminal.fix import run_apply_command as run
+    from terminal import accounts_fix, fix
+    from wizard.accounts.command import many_accounts
 
-    return run(args)
+    return (accounts_fix.run_accounts_apply if many_accounts(args) else fix.run_apply_command)(args)
 
 
 def run_log_command(args: argparse.Namespace) -> int:
@@ -317,8 +320,10 @@ def run_tui_command(args: argparse.Namespace) -> int:
         app = demo_app(log_path)
     else:
         from screens.app import WizardApp
+        from wizard.accounts.command import accounts_launch
 
-        app = WizardApp(aws_settings(args), sandbox_starter=start_sandbox_lazily, log_path=log_path)
+        launch = accounts_launch(args)  # None: one account, the connect screen first
+        app = WizardApp(aws_settings(args), sandbox_starter=start_sandbox_lazily, log_path=log_path, accounts=launch)
     app.run()
     return EXIT_OK
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from wizard.accounts.reach import AccountReacher, AccountUnreachable, MemberAccount
 from wizard.audit.run import AuditResult, run_audit
+from wizard.aws.context import AwsContext
 from wizard.catalog import Control
 from wizard.errors import WizardError
 
@@ -36,6 +37,7 @@ class AccountProgress:
 
 
 AccountProgressCallback = Callable[[AccountProgress], None]
+ReachedCallback = Callable[[MemberAccount, AwsContext], None]  # the wizard keeps each account's session
 
 
 def audit_accounts(
@@ -45,9 +47,11 @@ def audit_accounts(
     *,
     progress: AccountProgressCallback | None = None,
     at_once: int = ACCOUNTS_AT_ONCE,
+    on_reached: ReachedCallback | None = None,
 ) -> list[AccountAudit]:
     """Audit each account (in the order given) through its role; an account whose role cannot be assumed, or
-    whose audit cannot start, is reported with the reason, and the others go on."""
+    whose audit cannot start, is reported with the reason, and the others go on. `on_reached` is told each
+    account's context before its audit (from the account's own thread)."""
     lock = threading.Lock()
 
     def tell(update: AccountProgress) -> None:
@@ -59,6 +63,8 @@ def audit_accounts(
         tell(AccountProgress(account.account_id, "assuming"))
         try:
             ctx = reacher.context(account.account_id)
+            if on_reached is not None:
+                on_reached(account, ctx)
             regions = ctx.resolve_regions()
             tell(AccountProgress(account.account_id, "auditing", f"{len(regions)} region(s)"))
             result = run_audit(ctx, controls, regions, max_workers=PER_ACCOUNT_READS)

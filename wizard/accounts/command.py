@@ -8,6 +8,7 @@ import io
 import re
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +30,36 @@ from wizard.errors import EXIT_FAILED, EXIT_OK, UsageError
 from wizard.inert_text import inert
 
 
-def add_account_arguments(parser: argparse.ArgumentParser) -> None:
+def add_account_arguments(parser: argparse.ArgumentParser, *, suppress: bool = True) -> None:
+    """The account selection of audit, plan, apply and the wizard. A subcommand's flags default to nothing
+    (argparse.SUPPRESS), so that `cis-wizard --accounts ... audit` keeps the accounts given before it."""
+    default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("many accounts (through a role in each)")
     which = group.add_mutually_exclusive_group()
-    which.add_argument("--organization", action="store_true", help="every active account of the organization")
-    which.add_argument("--accounts", help="these accounts: 111111111111,222222222222")
-    group.add_argument("--role-name", default=DEFAULT_ROLE, help=f"the role to assume in each (default {DEFAULT_ROLE})")
-    group.add_argument("--external-id", help="the external id the role's trust policy asks for")
-    group.add_argument("--mfa-serial", help="your MFA device's ARN, when the role asks for MFA")
-    group.add_argument("--mfa-code", help="the 6-digit code your MFA device shows now")
+    which.add_argument(
+        "--organization",
+        action="store_true",
+        default=default if suppress else False,
+        help="every active account of the organization",
+    )
+    which.add_argument("--accounts", default=default, help="these accounts: 111111111111,222222222222")
+    group.add_argument("--role-name", default=default, help=f"the role to assume in each (default {DEFAULT_ROLE})")
+    group.add_argument("--external-id", default=default, help="the external id the role's trust policy asks for")
+    group.add_argument("--mfa-serial", default=default, help="your MFA device's ARN, when the role asks for MFA")
+    group.add_argument("--mfa-code", default=default, help="the 6-digit code your MFA device shows now")
+
+
+def many_accounts(args: argparse.Namespace) -> bool:
+    """Whether the command runs on chosen accounts (--organization or --accounts) rather than the caller's own."""
+    return bool(getattr(args, "organization", False) or getattr(args, "accounts", None))
 
 
 def account_choice(args: argparse.Namespace) -> AccountChoice:
     ids = parse_account_ids(args.accounts) if getattr(args, "accounts", None) else ()
-    return AccountChoice(organization=bool(getattr(args, "organization", False)), account_ids=ids)
+    organization = bool(getattr(args, "organization", False))
+    if organization and ids:
+        raise UsageError("--organization and --accounts choose the accounts two ways: give one of them.")
+    return AccountChoice(organization=organization, account_ids=ids)
 
 
 def role_settings(args: argparse.Namespace) -> RoleSettings:
@@ -52,6 +69,24 @@ def role_settings(args: argparse.Namespace) -> RoleSettings:
         mfa_serial=getattr(args, "mfa_serial", None),
         mfa_code=getattr(args, "mfa_code", None),
     )
+
+
+@dataclass(frozen=True)
+class AccountsLaunch:
+    """The wizard started on several accounts: which, and through which role (checked before it starts)."""
+
+    choice: AccountChoice
+    role: RoleSettings
+    session_name: str
+
+
+def accounts_launch(args: argparse.Namespace) -> AccountsLaunch | None:
+    """The accounts the wizard opens on (`cis-wizard --organization`, `--accounts ...`), or None for one."""
+    if not many_accounts(args):
+        return None
+    if getattr(args, "log", None):
+        raise UsageError("--log names one account's log; with several accounts each keeps its own.")
+    return AccountsLaunch(account_choice(args), role_settings(args), session_name())
 
 
 def session_name() -> str:
