@@ -49,6 +49,7 @@ def key_text(key: str) -> str:
 
 def screens_and_keys() -> list[tuple[str, str, list[Any]]]:
     """(screen, what it is for, its bindings) for every screen, the tables and the whole app."""
+    from screens.accounts import AccountsScreen
     from screens.app import WizardApp
     from screens.apply import ApplyScreen
     from screens.audit import AuditScreen
@@ -67,6 +68,7 @@ def screens_and_keys() -> list[tuple[str, str, list[Any]]]:
     return [
         ("Anywhere", "", list(WizardApp.BINDINGS)),
         ("Connect", "choose the account: profile, regions, endpoint; or the sandbox", list(ConnectScreen.BINDINGS)),
+        ("Accounts", "several accounts: each one's score; Enter opens one", list(AccountsScreen.BINDINGS)),
         ("Audit", "the reads and checks as they run", list(AuditScreen.BINDINGS)),
         ("Overview", "every control, its status, waiver and fix; Enter opens one", list(OverviewScreen.BINDINGS)),
         ("Tables", "the overview's controls, the log's records", list(RowTable.BINDINGS)),

@@ -17,10 +17,11 @@ class LeaveScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "stay", "Stay")]
 
-    def __init__(self, account: str, *, demo: bool) -> None:
+    def __init__(self, account: str, *, demo: bool, back_to: str = "the connect screen") -> None:
         super().__init__()
         self.account = account
         self.demo = demo
+        self.back_to = back_to  # what is beneath: the connect screen, or the accounts overview
 
     def compose(self) -> ComposeResult:
         with Vertical(id="leave-dialog"):
@@ -29,7 +30,7 @@ class LeaveScreen(ModalScreen[bool]):
             else:
                 yield Static(
                     inert_text(
-                        f"Leave account {self.account} for the connect screen? Connecting to it again keeps "
+                        f"Leave account {self.account} for {self.back_to}? Coming back to it keeps "
                         "this session's first audit as the baseline."
                     ),
                     classes="title",

@@ -236,11 +236,14 @@ class OverviewScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Esc: leaving the account is asked first (and in the demo, there is no other account to go to)."""
+        from screens.accounts import AccountsScreen
         from screens.leave import LeaveScreen
 
         app = wizard_app(self)
         demo = len(app.screen_stack) <= 2  # nothing beneath: the demo opened straight on the sandbox
         account = app.session.account_id if app.session else ""
+        beneath = app.screen_stack[-2] if len(app.screen_stack) > 1 else None
+        back_to = "the accounts overview" if isinstance(beneath, AccountsScreen) else "the connect screen"
 
         def answered(leave: bool | None) -> None:
             if leave and demo:
@@ -248,4 +251,4 @@ class OverviewScreen(Screen[None]):
             elif leave:
                 app.pop_screen()
 
-        app.push_screen(LeaveScreen(account, demo=demo), answered)
+        app.push_screen(LeaveScreen(account, demo=demo, back_to=back_to), answered)

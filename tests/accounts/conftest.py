@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.accounts.organization import Member, build_organization
+from tests.support.organization import Member, build_organization
 
 
 @pytest.fixture

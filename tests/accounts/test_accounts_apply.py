@@ -14,9 +14,9 @@ from prompt_toolkit.output import DummyOutput
 
 from benchmarks.fault_proxy import FaultProxy, ProxyRequest
 from terminal.accounts_fix import account_prompt, run_accounts_apply
-from tests.accounts.organization import ROLE, Member, account_of, member, member_env, statuses
 from tests.support.accounts import ACCOUNT_ID, HOME
 from tests.support.cli import run_cli
+from tests.support.organization import ROLE, Member, account_of, member, member_env, statuses
 from wizard.accounts.command import session_name
 from wizard.cli import build_parser
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from benchmarks.fault_proxy import FaultProxy
-from tests.accounts.organization import Member, member_env, statuses, with_faults
 from tests.support.accounts import ACCOUNT_ID, HOME
 from tests.support.cli import run_cli
+from tests.support.organization import Member, member_env, statuses, with_faults
 
 
 def test_an_organization_is_audited_account_by_account_with_a_roll_up(

@@ -11,9 +11,10 @@ from textual.widgets import DataTable
 from benchmarks.fault_proxy import FaultProxy
 from screens.accounts import AccountsScreen
 from screens.app import WizardApp
+from screens.leave import LeaveScreen
 from screens.overview import OverviewScreen
-from tests.accounts.organization import ROLE, Member, member, with_faults
 from tests.support.accounts import ACCOUNT_ID, HOME
+from tests.support.organization import ROLE, Member, member, with_faults
 from tests.support.pilot import settle
 from wizard.accounts.command import accounts_launch, session_name
 from wizard.aws.context import AwsSettings
@@ -55,6 +56,8 @@ async def test_the_accounts_overview_lists_the_accounts_and_enter_opens_one(
             assert "failing" in str(app.screen.query_one("#score").render())
             # Esc asks; leaving comes back to the accounts, on no account.
             await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, LeaveScreen) and app.screen.back_to == "the accounts overview"
             await pilot.press("tab", "enter")
             await settle(pilot)
             assert isinstance(app.screen, AccountsScreen) and app.session is None
