@@ -13,6 +13,7 @@ from botocore.config import Config
 
 from benchmarks.aws_emulation import AwsEmulation
 from tests.support.accounts import ACCOUNT_ID, HOME
+from wizard.aws.policy_documents import service_grant
 
 NO_RETRIES = Config(
     retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=20, s3={"addressing_style": "path"}
@@ -52,29 +53,13 @@ def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
 # -- documented policies (as the AWS pages give them) ------------------------------------------------------
 
 
-def service_statement(
-    sid: str, service: str, action: str, resource: str, condition: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An Allow statement for an AWS service principal, as the documented bucket policies write them."""
-    statement: dict[str, Any] = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": action,
-        "Resource": resource,
-    }
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
 def cloudtrail_bucket_policy(bucket: str, *, trail: str | None = "main", prefix: str = "", put: bool = True) -> str:
     """https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
     (trail=None: without its aws:SourceArn condition, so any trail of the account may write)."""
     source = {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/{trail}"} if trail else {}
     cloudtrail = "cloudtrail.amazonaws.com"
     statements = [
-        service_statement(
+        service_grant(
             "AWSCloudTrailAclCheck",
             cloudtrail,
             "s3:GetBucketAcl",
@@ -85,7 +70,7 @@ def cloudtrail_bucket_policy(bucket: str, *, trail: str | None = "main", prefix:
     if put:
         where = f"{prefix}/" if prefix else ""
         statements.append(
-            service_statement(
+            service_grant(
                 "AWSCloudTrailWrite",
                 cloudtrail,
                 "s3:PutObject",
@@ -101,7 +86,7 @@ def config_bucket_policy(bucket: str, *, put: bool = True) -> str:
     account = {"AWS:SourceAccount": ACCOUNT_ID}
     config = "config.amazonaws.com"
     statements = [
-        service_statement(
+        service_grant(
             "AWSConfigBucketPermissionsCheck",
             config,
             "s3:GetBucketAcl",
@@ -111,7 +96,7 @@ def config_bucket_policy(bucket: str, *, put: bool = True) -> str:
     ]
     if put:
         statements.append(
-            service_statement(
+            service_grant(
                 "AWSConfigBucketDelivery",
                 config,
                 "s3:PutObject",
@@ -124,33 +109,27 @@ def config_bucket_policy(bucket: str, *, put: bool = True) -> str:
 
 def cloudtrail_key_policy() -> str:
     """https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html"""
-    return json.dumps(
+    encryption_context = {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT_ID}:trail/*"}
+    statements = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "Enable IAM User Permissions",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "Allow CloudTrail to encrypt logs",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "kms:GenerateDataKey*",
-                    "Resource": "*",
-                    "Condition": {
-                        "StringLike": {
-                            "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT_ID}:trail/*"
-                        },
-                        "StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/main"},
-                    },
-                },
-            ],
-        }
-    )
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        service_grant(
+            "Allow CloudTrail to encrypt logs",
+            "cloudtrail.amazonaws.com",
+            "kms:GenerateDataKey*",
+            "*",
+            {
+                "StringLike": encryption_context,
+                "StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/main"},
+            },
+        ),
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def trail_bucket(client: ClientFactory, name: str = "trail-logs", policy: str | None = None) -> str:
