@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from screens.widgets import FieldsFirst, notify_inert, status_text, top_bar, wizard_app
+from screens.widgets import FieldsFirst, connected_session, notify_inert, status_text, top_bar
 from wizard.inert_text import inert, inert_text
 
 
@@ -59,8 +59,7 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
     async def on_mount(self) -> None:
         for widget_id in ("attest-name-label", "attest-name", "attest-statement-label", "attest-statement"):
             self.query_one(f"#{widget_id}").display = False
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         from actions.checklists import ChecklistRun
 
         self.run = ChecklistRun.open(
@@ -157,8 +156,7 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
         self.query_one("#checklist-body", VerticalScroll).scroll_to_widget(result, animate=False)
 
     def _verified(self, verification: Any) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         session.current[self.control_id] = verification.finding
         text = Text("\n")
         text.append_text(status_text(verification.finding.status))
