@@ -59,16 +59,7 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
     async def on_mount(self) -> None:
         for widget_id in ("attest-name-label", "attest-name", "attest-statement-label", "attest-statement"):
             self.query_one(f"#{widget_id}").display = False
-        session = connected_session(self)
-        from actions.checklists import ChecklistRun
-
-        self.run = ChecklistRun.open(
-            self.control_id,
-            ctx=session.ctx,
-            regions=session.connection.regions,
-            log=session.audit_log(),
-            progress=session.progress(),
-        )
+        self.run = connected_session(self).checklist_run(self.control_id)
         checklist = self.run.checklist
         self.query_one("#checklist-title", Static).update(f"{self.control_id}  {checklist.title}")
         self.query_one("#attest-statement", Input).value = checklist.completion.statement or ""

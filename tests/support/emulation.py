@@ -56,54 +56,41 @@ def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
 def cloudtrail_bucket_policy(bucket: str, *, trail: str | None = "main", prefix: str = "", put: bool = True) -> str:
     """https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
     (trail=None: without its aws:SourceArn condition, so any trail of the account may write)."""
-    source = {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/{trail}"} if trail else {}
-    cloudtrail = "cloudtrail.amazonaws.com"
-    statements = [
-        service_grant(
-            "AWSCloudTrailAclCheck",
-            cloudtrail,
-            "s3:GetBucketAcl",
-            f"arn:aws:s3:::{bucket}",
-            {"StringEquals": source} if trail else None,
-        )
-    ]
-    if put:
-        where = f"{prefix}/" if prefix else ""
-        statements.append(
-            service_grant(
-                "AWSCloudTrailWrite",
-                cloudtrail,
-                "s3:PutObject",
-                f"arn:aws:s3:::{bucket}/{where}AWSLogs/{ACCOUNT_ID}/*",
-                {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}},
-            )
-        )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    source = {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/{trail}"} if trail else None
+    where = f"{prefix}/" if prefix else ""
+    return delivery_bucket_policy(
+        bucket,
+        "cloudtrail.amazonaws.com",
+        ("AWSCloudTrailAclCheck", "AWSCloudTrailWrite"),
+        f"{where}AWSLogs/{ACCOUNT_ID}/*",
+        source,
+        put=put,
+    )
 
 
 def config_bucket_policy(bucket: str, *, put: bool = True) -> str:
     """https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html"""
-    account = {"AWS:SourceAccount": ACCOUNT_ID}
-    config = "config.amazonaws.com"
-    statements = [
-        service_grant(
-            "AWSConfigBucketPermissionsCheck",
-            config,
-            "s3:GetBucketAcl",
-            f"arn:aws:s3:::{bucket}",
-            {"StringEquals": account},
-        )
-    ]
+    return delivery_bucket_policy(
+        bucket,
+        "config.amazonaws.com",
+        ("AWSConfigBucketPermissionsCheck", "AWSConfigBucketDelivery"),
+        f"AWSLogs/{ACCOUNT_ID}/Config/*",
+        {"AWS:SourceAccount": ACCOUNT_ID},
+        put=put,
+    )
+
+
+def delivery_bucket_policy(
+    bucket: str, service: str, sids: tuple[str, str], objects: str, source: dict[str, str] | None, *, put: bool
+) -> str:
+    """The shape both documented policies share: the service may read the bucket's ACL and (put=True) write
+    `objects` owned by the bucket owner; `source` (when given) conditions both on who is writing."""
+    acl_check, write = sids
+    condition = {"StringEquals": source} if source else None
+    statements = [service_grant(acl_check, service, "s3:GetBucketAcl", f"arn:aws:s3:::{bucket}", condition)]
     if put:
-        statements.append(
-            service_grant(
-                "AWSConfigBucketDelivery",
-                config,
-                "s3:PutObject",
-                f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT_ID}/Config/*",
-                {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **account}},
-            )
-        )
+        owned = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **(source or {})}}
+        statements.append(service_grant(write, service, "s3:PutObject", f"arn:aws:s3:::{bucket}/{objects}", owned))
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
