@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from actions.options import FixOptions
 from wizard.audit.findings import Finding, Status
@@ -18,6 +18,9 @@ from wizard.audit.run import AuditProgress, AuditResult
 from wizard.aws.context import AwsContext, AwsSettings, CallerIdentity
 from wizard.catalog import Control, load_catalog
 from wizard.plans.model import Plan
+
+if TYPE_CHECKING:
+    from actions.checklists.run import ChecklistRun
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,17 @@ def connect(settings: AwsSettings, session: Any = None) -> Connection:
     except Exception:  # an alias is a nicety; AccessDenied on it must not stop the wizard
         alias = None
     return Connection(ctx, identity, alias, ctx.resolve_regions())
+
+
+def sandbox_session(sandbox: Any, log_path: Path | None, endpoint_url: str | None = None) -> WizardSession:
+    """A session on the running sandbox account, in all its regions; through `endpoint_url` when given (a proxy
+    in front of the sandbox), else at the sandbox's own endpoint. Blocking: run in a worker."""
+    settings = AwsSettings(
+        region=sandbox.home_region,
+        regions=",".join(sandbox.regions),
+        endpoint_url=endpoint_url or sandbox.endpoint_url,
+    )
+    return WizardSession(connect(settings, sandbox.session()), sandbox=True, log_path=log_path)
 
 
 @dataclass
@@ -214,6 +228,18 @@ class WizardSession:
         progress = SessionProgress.load(self.account_id, self.log_path)
         self._tell_once(progress.rejected)
         return progress
+
+    def checklist_run(self, control_id: str) -> ChecklistRun:
+        """The control's checklist, worked through on this account and its log (remembered as the session's place)."""
+        from actions.checklists.run import ChecklistRun
+
+        return ChecklistRun.open(
+            control_id,
+            ctx=self.ctx,
+            regions=self.connection.regions,
+            log=self.audit_log(),
+            progress=self.progress(),
+        )
 
     def _tell_once(self, messages: Any) -> None:
         """Entries of the waiver or progress file that the signed log does not back: shown once, as toasts."""

@@ -1,6 +1,7 @@
 """Make docs/report.html and its screenshot docs/report.png: a wizard run on the sandbox (an apply that works,
 one whose bucket policy is refused, a waiver and an attestation), exported as the auditor's HTML report, then
-photographed by headless Chromium (Debian's `chromium`).
+photographed by headless Chromium (Debian's `chromium`). Only the screenshot is committed: the page is the
+export's output, made again here whenever it is wanted (it is in .gitignore).
 
     python docs/make_report_screenshot.py            # from the repository root, in the project's venv
 
@@ -37,20 +38,16 @@ def write_log(work: Path) -> Path:
     os.environ["XDG_DATA_HOME"] = str(work / "data")
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     sys.path.insert(0, str(ROOT))
-    from actions.checklists.model import get_checklist
-    from actions.checklists.run import ChecklistRun
-    from actions.wizard_session import WizardSession, connect
+    from actions.wizard_session import sandbox_session
     from actions.workflow import Decision
     from benchmarks.fault_proxy import FaultProxy, error
-    from wizard.aws.context import AwsSettings
     from wizard.sandbox import start_sandbox
     from wizard.state.waivers import utc_today
 
     log_path = work / "logs" / "123456789012.jsonl"
     with start_sandbox("fresh", regions=["us-east-1"]) as sandbox, FaultProxy(upstream=sandbox.endpoint_url) as proxy:
         proxy.add_rule("s3:PutBucketPolicy", error(403, "AccessDenied", "bucket policies are locked by an SCP"))
-        settings = AwsSettings(region="us-east-1", regions="us-east-1", endpoint_url=proxy.url)
-        session = WizardSession(connect(settings, session=sandbox.session()), sandbox=True, log_path=log_path)
+        session = sandbox_session(sandbox, log_path, proxy.url)
         session.audit_log().alias = session.connection.alias
         session.run_audit()
         for control in ("1.9", "2.7", "2.9"):
@@ -62,13 +59,7 @@ def write_log(work: Path) -> Path:
             owner="platform-networking@example.com",
             expires=utc_today() + dt.timedelta(days=90),
         )
-        run = ChecklistRun(
-            get_checklist("1.15"),
-            ctx=session.ctx,
-            regions=session.connection.regions,
-            log=session.audit_log(),
-            progress=session.progress(),
-        )
+        run = session.checklist_run("1.15")
         run.verify()
         run.attest("Dana Smith", "Security questions registered by the account owner; answers in the vault")
         session.audit_log().close()

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from screens.widgets import notify_inert, status_text, top_bar, wizard_app
+from screens.widgets import connected_session, notify_inert, status_text, top_bar
 from wizard.checks.section_3_monitoring import waits_for_a_person
 from wizard.inert_text import inert, inert_text
 from wizard.plans.executor import StepStatus
@@ -121,8 +121,7 @@ class ApplyScreen(Screen[None]):
             answer.append(bool(value))
             answered.set()
 
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         intro = f"The account changed since the plan for {', '.join(old.control_ids)} was shown. Its calls now:"
         self.app.call_from_thread(self.app.push_screen, ConfirmScreen([new], session.account_id, intro=intro), done)
         answered.wait()
@@ -134,8 +133,7 @@ class ApplyScreen(Screen[None]):
 
     def summary(self, report: Any) -> Text:
         """What the result ends with: each control's new status, and why any is left failing."""
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         text = Text()
         for control_id in dict.fromkeys(c for plan in self.plans for c in plan.control_ids):
             status = session.status(control_id)
@@ -150,8 +148,7 @@ class ApplyScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="apply", exit_on_error=False)
     def _run(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         try:
             report = session.apply(
                 self.selection,
@@ -200,8 +197,7 @@ class ApplyScreen(Screen[None]):
 
     def _finished(self, report: Any) -> None:
         self.report = report
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         for notice in session.take_notices():
             notify_inert(self, notice, severity="warning", timeout=15)
         result = Text()
@@ -244,8 +240,7 @@ class ApplyScreen(Screen[None]):
 
         failed = self.report.failed[0]
         undo = Plan(f"undo-{failed.plan.id}", failed.plan.control_ids, f"Undo {failed.plan.title}", failed.plan.undo)
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
 
         def confirmed(answer: bool | None) -> None:
             if answer:
@@ -260,8 +255,7 @@ class ApplyScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def _reverify(self, control_ids: list[str]) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         result = session.verify(control_ids)
         self.app.call_from_thread(self._reverified, result)
 

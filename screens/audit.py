@@ -25,17 +25,11 @@ from wizard.inert_text import inert_text
 
 def open_sandbox_session(app: Any) -> Any:
     """Start the sandbox if it is not running, connect to it, and return its session (blocking: a worker)."""
-    from actions.wizard_session import WizardSession, connect
-    from wizard.aws.context import AwsSettings
+    from actions.wizard_session import sandbox_session
 
     if app.sandbox is None:
         app.sandbox = app.sandbox_starter()
-    sandbox = app.sandbox
-    settings = AwsSettings(
-        region=sandbox.home_region, regions=",".join(sandbox.regions), endpoint_url=sandbox.endpoint_url
-    )
-    connection = connect(settings, sandbox.session())
-    return WizardSession(connection, sandbox=True, log_path=app.sandbox_log_path())
+    return sandbox_session(app.sandbox, app.sandbox_log_path())
 
 
 class AuditScreen(Screen[None]):

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from screens.widgets import FieldsFirst, notify_inert, status_text, top_bar, wizard_app
+from screens.widgets import FieldsFirst, connected_session, notify_inert, status_text, top_bar
 from wizard.inert_text import inert, inert_text
 
 
@@ -59,17 +59,7 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
     async def on_mount(self) -> None:
         for widget_id in ("attest-name-label", "attest-name", "attest-statement-label", "attest-statement"):
             self.query_one(f"#{widget_id}").display = False
-        session = wizard_app(self).session
-        assert session is not None
-        from actions.checklists import ChecklistRun
-
-        self.run = ChecklistRun.open(
-            self.control_id,
-            ctx=session.ctx,
-            regions=session.connection.regions,
-            log=session.audit_log(),
-            progress=session.progress(),
-        )
+        self.run = connected_session(self).checklist_run(self.control_id)
         checklist = self.run.checklist
         self.query_one("#checklist-title", Static).update(f"{self.control_id}  {checklist.title}")
         self.query_one("#attest-statement", Input).value = checklist.completion.statement or ""
@@ -157,8 +147,7 @@ class ChecklistScreen(FieldsFirst, Screen[None]):
         self.query_one("#checklist-body", VerticalScroll).scroll_to_widget(result, animate=False)
 
     def _verified(self, verification: Any) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         session.current[self.control_id] = verification.finding
         text = Text("\n")
         text.append_text(status_text(verification.finding.status))

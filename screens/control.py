@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Header, Markdown, Static, TabbedCont
 
 from actions.wizard_session import ControlFix
 from screens.answers_form import AnswersForm
-from screens.widgets import FieldsFirst, notify_inert, status_text, top_bar, wizard_app
+from screens.widgets import FieldsFirst, connected_session, notify_inert, status_text, top_bar, wizard_app
 from wizard.audit.findings import Finding, Status
 from wizard.catalog import load_catalog
 from wizard.inert_text import inert, inert_text
@@ -113,8 +113,7 @@ class ControlScreen(FieldsFirst, Screen[None]):
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def _prepare(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         try:
             fix = session.prepare_fix(self.control.id)
         except Exception as error:
@@ -172,8 +171,7 @@ class ControlScreen(FieldsFirst, Screen[None]):
     async def _show_plan(self) -> None:
         fix = self.fix
         assert fix is not None
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         plan_view = self.query_one("#plan-view", Static)
         needed = list(dict.fromkeys(field for plan in fix.refused for field in plan.needs))
         await self.query_one(AnswersForm).ask(needed, session.options)
@@ -200,8 +198,7 @@ class ControlScreen(FieldsFirst, Screen[None]):
 
     @on(AnswersForm.Given)
     def _answers_given(self, event: AnswersForm.Given) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         session.options = event.options
         event.form.hide()
         self.refresh_bindings()
@@ -219,8 +216,7 @@ class ControlScreen(FieldsFirst, Screen[None]):
             return
         from screens.confirm import ConfirmScreen
 
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         plans = self.fix.plans
         selection = self.fix.selection
 
@@ -257,8 +253,7 @@ class ControlScreen(FieldsFirst, Screen[None]):
 
     @on(Button.Pressed, "#next")
     def action_next(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         ids = [c.id for c in load_catalog()]
         start = ids.index(self.control.id)
         for control_id in ids[start + 1 :] + ids[:start]:

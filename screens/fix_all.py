@@ -21,7 +21,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Static
 
 from screens.answers_form import AnswersForm
 from screens.apply import ERROR_EXPLANATIONS, ApplyScreen
-from screens.widgets import top_bar, wizard_app
+from screens.widgets import connected_session, top_bar
 from wizard.inert_text import inert, inert_text
 from wizard.plans.confirm_rule import RISK_ORDER
 from wizard.plans.model import Plan, Risk
@@ -71,8 +71,7 @@ class FixAllScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="fix-all", exit_on_error=False)
     def _plan(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         try:
             selection = session.prepare_all()
         except Exception as error:
@@ -85,8 +84,7 @@ class FixAllScreen(Screen[None]):
 
     async def _show(self, selection: Any) -> None:
         self.selection = selection
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         wanted = [need for plan in selection.refused for need in plan.needs if need not in self.asked_for]
         form = self.query_one(AnswersForm)
         await form.ask(list(dict.fromkeys(wanted)), session.options)
@@ -122,8 +120,7 @@ class FixAllScreen(Screen[None]):
 
     @on(AnswersForm.Given)
     def _answers(self, event: AnswersForm.Given) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         session.options = event.options
         self.asked_for.update(event.form.fields)  # asked once: a blank answer is not asked for again
         event.form.hide()
@@ -146,8 +143,7 @@ class FixAllScreen(Screen[None]):
         """One confirm per risk group, safe first; a No to any group stops before anything runs."""
         from screens.confirm import ConfirmScreen
 
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         if not groups:
             self.app.push_screen(FixAllRunScreen(self.selection, confirmed, self.ticked()))
             return
@@ -194,8 +190,7 @@ class FixAllRunScreen(ApplyScreen):
         return confirm
 
     def summary(self, report: Any) -> Text:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         before, total = session.score(session.before_findings())
         now, _ = session.score()
         text = Text(f"Score: {now}/{total} controls pass (was {before}/{total} at the first audit).\n", style="bold")

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from screens.widgets import RowTable, top_bar, wizard_app
+from screens.widgets import RowTable, connected_session, top_bar
 from wizard.inert_text import inert_text
 
 
@@ -34,8 +34,7 @@ class LogScreen(Screen[None]):
         from wizard.audit_log.reader import read_log
         from wizard.audit_log.verify import verify_log
 
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         log = session.audit_log()
         try:
             report = verify_log(log.path, session.account_id)

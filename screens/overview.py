@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
-from screens.widgets import RowTable, notify_inert, status_text, top_bar, wizard_app
+from screens.widgets import RowTable, connected_session, notify_inert, status_text, top_bar, wizard_app
 from wizard.audit.findings import Status
 from wizard.catalog import load_catalog
 from wizard.inert_text import inert_text
@@ -87,8 +87,7 @@ class OverviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="last-session", exit_on_error=False)
     def _compare_with_last_session(self) -> None:
         """Say what changed since the last session's audit, then record this one's for the next session."""
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         try:
             changes = session.changes_since_last_session()
             session.record_audit()
@@ -149,8 +148,7 @@ class OverviewScreen(Screen[None]):
         self._show_selected()
 
     def _show_score(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         before, total = session.score(session.before_findings())
         now, _ = session.score()
         failing = sum(1 for c in load_catalog() if session.status(c.id) is Status.FAIL)
@@ -196,8 +194,7 @@ class OverviewScreen(Screen[None]):
         self.refresh_rows()
 
     def action_next_failing(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         if self._resume is not None:  # first time: where the last session left off
             resume, self._resume = self._resume, None
             self.open_control(resume)

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from screens.widgets import status_text, top_bar, wizard_app
+from screens.widgets import connected_session, status_text, top_bar
 from wizard.catalog import load_catalog
 from wizard.inert_text import inert_text
 
@@ -30,8 +30,7 @@ class SummaryScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         before = session.before_findings()
         passing_before, total = session.score(before)
         passing_now, _ = session.score()
@@ -61,8 +60,7 @@ class SummaryScreen(Screen[None]):
         from wizard.audit_log.report import build_report
         from wizard.audit_log.verify import verify_log
 
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         log = session.audit_log()
         target = log.path.with_name(f"cis-wizard-report-{session.account_id}.html")
         try:

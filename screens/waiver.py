@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from screens.widgets import notify_inert, wizard_app
+from screens.widgets import connected_session, notify_inert
 from wizard.inert_text import inert_text
 
 
@@ -59,8 +59,7 @@ class WaiverScreen(ModalScreen[str | None]):
         if not reason or not owner:
             error.update("A waiver needs a reason and an owner.")
             return
-        session = wizard_app(self).session
-        assert session is not None
+        session = connected_session(self)
         try:
             expiry = parse_expiry(self.query_one("#expiry", Input).value, utc_today())
             waiver = session.waiver_book().grant(

@@ -14,6 +14,7 @@ from wizard.inert_text import inert, inert_text
 from wizard.styles import status_badge
 
 if TYPE_CHECKING:
+    from actions.wizard_session import WizardSession
     from screens.app import WizardApp
 
 status_text = status_badge  # the screens' name for it (the styles are the core's, shared with the terminal)
@@ -21,6 +22,13 @@ status_text = status_badge  # the screens' name for it (the styles are the core'
 
 def wizard_app(widget: Widget) -> WizardApp:
     return cast("WizardApp", widget.app)
+
+
+def connected_session(widget: Widget) -> WizardSession:
+    """The app's session, for a screen that opens only once the wizard has connected (there always is one)."""
+    session = wizard_app(widget).session
+    assert session is not None
+    return session
 
 
 def notify_inert(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from wizard import __version__
+from wizard.audit_log.log_arguments import add_log_parser
 from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
 from wizard.inert_text import inert
 
@@ -106,50 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     from wizard.sandbox.command import add_sandbox_arguments
 
     add_sandbox_arguments(commands.add_parser("sandbox", help="serve the sandbox account on 127.0.0.1 (moto)"))
-    _add_log_parser(commands)
+    add_log_parser(commands, lambda parser: _add_common(parser, suppress=True))
     return parser
-
-
-def _add_log_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    log = commands.add_parser("log", help="show, verify or export the audit log")
-    _add_common(log, suppress=True)
-    actions = log.add_subparsers(dest="log_command", parser_class=_Parser, metavar="ACTION", required=True)
-    verify = actions.add_parser(
-        "verify", help="check the chain, every HMAC and signature, and the checkpoints (exit 0 intact, 3 tampered)"
-    )
-    verify.add_argument("--format", choices=("text", "json"), default="text")
-    verify.add_argument("--bundle", metavar="DIR", help="check an exported bundle, with nothing but what is in it")
-    verify.add_argument("--fingerprint", help="the signing key's fingerprint as recorded elsewhere (SHA256:...)")
-    verify.add_argument(
-        "--anchor",
-        action="append",
-        metavar="FILE|s3://BUCKET/KEY",
-        help="a checkpoint anchored outside the machine; the log must still extend it (may be repeated)",
-    )
-    show = actions.add_parser("show", help="list records: time, who, kind, control, outcome")
-    show.add_argument("--format", choices=("table", "json"), default="table")
-    show.add_argument("--control", help="only these controls: 1.5,3.*")
-    show.add_argument("--kind", help="only these kinds: call,result,...")
-    export = actions.add_parser("export", help="a report for auditors of a session or a date range")
-    export.add_argument("--format", choices=("md", "html", "json"), default="md")
-    export.add_argument("--output", help="write the report to FILE instead of standard output")
-    export.add_argument(
-        "--bundle", metavar="DIR", help="write the log, its public key, fingerprint and signed checkpoints to DIR"
-    )
-    anchor = actions.add_parser("anchor", help="keep the newest signed checkpoint outside the machine")
-    where = anchor.add_mutually_exclusive_group(required=True)
-    where.add_argument("--file", help="append it to FILE (a USB stick, a shared folder, ...)")
-    where.add_argument(
-        "--s3", action="store_true", help="put it in the account's versioned anchor bucket (made if need be)"
-    )
-    anchor.add_argument("--bucket", help="the anchor bucket's name (default cis-wizard-anchors-ACCOUNT-REGION)")
-    for sub in (verify, show, export, anchor):
-        _add_common(sub, suppress=True)
-        sub.add_argument("--account", help="AWS account id of the log (default: from --log, or the AWS identity)")
-    for sub in (show, export):
-        sub.add_argument("--since", help="from this UTC date or time (2025-05-01, 2025-05-01T14:30)")
-        sub.add_argument("--until", help="before this UTC time; a date alone includes that day")
-        sub.add_argument("--session", help="one session: its id, a unique prefix of it, or 'last'")
 
 
 def _not_yet(args: argparse.Namespace) -> int:

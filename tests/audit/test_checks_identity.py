@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.accounts import HOME, OTHER
 from tests.support.auditing import audit_one, statuses
+from tests.support.contacts import COMPLETE_CONTACT
 from tests.support.identity import (
     ADMIN_DOC,
     CIS_PASSWORD_POLICY,
@@ -222,16 +223,7 @@ def test_1_17_fails_where_no_contact_information_was_ever_set(contact_api, ctx) 
 
 
 def test_1_17_passes_with_complete_contact_information(contact_api, ctx) -> None:
-    boto3.client("account", region_name=HOME).put_contact_information(
-        ContactInformation={
-            "FullName": "Ada Admin",
-            "AddressLine1": "1 Main St",
-            "City": "Springfield",
-            "PostalCode": "12345",
-            "CountryCode": "US",
-            "PhoneNumber": "+15550100123",
-        }
-    )
+    boto3.client("account", region_name=HOME).put_contact_information(ContactInformation=COMPLETE_CONTACT)
     assert audit_one(ctx, "1.17").status is Status.PASS
 
 

@@ -188,11 +188,16 @@ def test_2_2_fails_without_trails(ctx) -> None:
 
 
 # -- 2.4 trail to CloudWatch Logs ----------------------------------------------------------------------------
-def test_2_4_fails_for_trail_not_sent_to_cloudwatch_logs(ctx) -> None:
+@pytest.mark.parametrize(
+    ("control_id", "reason"),
+    [("2.4", "not sent to CloudWatch Logs"), ("2.7", "logs not encrypted with a KMS key (SSE-KMS)")],
+)
+def test_2_4_and_2_7_fail_for_a_trail_as_created(ctx, control_id: str, reason: str) -> None:
+    """CreateTrail's defaults: no CloudWatch Logs (2.4), no KMS key (2.7)."""
     arn = make_trail()
-    finding = audit_one(ctx, "2.4")
+    finding = audit_one(ctx, control_id)
     assert finding.status is Status.FAIL
-    assert reasons(finding) == {arn: "not sent to CloudWatch Logs"}
+    assert reasons(finding) == {arn: reason}
 
 
 def test_2_4_passes_when_log_group_is_set(ctx) -> None:
@@ -224,13 +229,7 @@ def test_2_4_fails_for_stopped_trail_that_never_delivered(ctx) -> None:
 
 
 # -- 2.7 trail logs encrypted with KMS -----------------------------------------------------------------------
-def test_2_7_fails_for_trail_without_kms_key(ctx) -> None:
-    arn = make_trail()
-    finding = audit_one(ctx, "2.7")
-    assert finding.status is Status.FAIL
-    assert reasons(finding) == {arn: "logs not encrypted with a KMS key (SSE-KMS)"}
-
-
+# (a trail without a KMS key: test_2_4_and_2_7_fail_for_a_trail_as_created)
 def test_2_7_passes_for_trail_with_kms_key(ctx) -> None:
     key = client("kms").create_key(Description="cloudtrail")["KeyMetadata"]["Arn"]
     arn = make_trail(KmsKeyId=key)

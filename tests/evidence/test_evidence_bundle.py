@@ -72,6 +72,13 @@ def write(path: Path, rows: list[bytes]) -> None:
     path.write_bytes(b"".join(row + b"\n" for row in rows))
 
 
+def edit_record(path: Path, index: int, old: bytes, new: bytes) -> None:
+    """Change the log's record at `index` (from 0) in place, as someone with the file in an editor would."""
+    rows = lines(path)
+    rows[index] = rows[index].replace(old, new)
+    write(path, rows)
+
+
 @pytest.fixture
 def elsewhere(tmp_path: Path, log_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """The bundle, moved to another folder the auditor owns (the original is deleted)."""
@@ -116,10 +123,7 @@ def assert_caught(proc: subprocess.CompletedProcess[str], first_bad: int, *words
 
 
 def test_an_edited_record_is_caught(elsewhere: Path) -> None:
-    log = elsewhere / "evidence" / "log.jsonl"
-    rows = lines(log)
-    rows[5] = rows[5].replace(b"weak policy 1", b"strong policy")
-    write(log, rows)
+    edit_record(elsewhere / "evidence" / "log.jsonl", 5, b"weak policy 1", b"strong policy")
     assert_caught(auditor("log", "verify", "--bundle", "evidence", cwd=elsewhere), 6, "fails its signature")
 
 
@@ -314,10 +318,7 @@ def test_a_log_of_the_hmac_era_still_verifies_and_bundles(tmp_path: Path, capsys
     export(path, tmp_path / "bundle", capsys)
     proc = auditor("log", "verify", "--bundle", "bundle", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout  # the unsigned records are covered by the chain to the signed one
-    log = tmp_path / "bundle" / "log.jsonl"
-    rows = lines(log)
-    rows[2] = rows[2].replace(b'"step":"3"', b'"step":"X"')
-    write(log, rows)
+    edit_record(tmp_path / "bundle" / "log.jsonl", 2, b'"step":"3"', b'"step":"X"')
     assert_caught(auditor("log", "verify", "--bundle", "bundle", cwd=tmp_path), 3, "not the record that record 4")
 
 

@@ -11,15 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from actions.checklists.model import get_checklist
-from actions.checklists.run import ChecklistRun
-from actions.wizard_session import WizardSession, connect
+from actions.wizard_session import WizardSession, sandbox_session
 from actions.workflow import Decision
 from benchmarks.fault_proxy import FaultProxy, error
 from tests.support.keyrings import Keyrings
 from wizard.audit_log.reader import read_log
 from wizard.audit_log.records import Kind
-from wizard.aws.context import AwsSettings
 from wizard.catalog import load_catalog
 from wizard.cli import main
 from wizard.sandbox import ACCOUNT_ALIAS, start_sandbox
@@ -46,8 +43,7 @@ def wizard_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     log_path = tmp / "logs" / "sandbox.jsonl"
     with start_sandbox("fresh", regions=["us-east-1"]) as sandbox, FaultProxy(upstream=sandbox.endpoint_url) as proxy:
         proxy.add_rule("s3:PutBucketPolicy", error(403, "AccessDenied", "bucket policies are locked by an SCP"))
-        settings = AwsSettings(region="us-east-1", regions="us-east-1", endpoint_url=proxy.url)
-        session = WizardSession(connect(settings, session=sandbox.session()), sandbox=True, log_path=log_path)
+        session = sandbox_session(sandbox, log_path, proxy.url)
         # What WizardSession.audit_log() is to do once it hands the connection's alias to AuditLog.open(alias=...)
         session.audit_log().alias = session.connection.alias
         before = session.run_audit()
@@ -57,13 +53,7 @@ def wizard_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
             session.apply(fix.selection, yes)
         expires = utc_today() + dt.timedelta(days=60)
         session.waiver_book().grant(session.audit_log(), "4.4", reason=REASON, owner=OWNER, expires=expires)
-        run = ChecklistRun(
-            get_checklist("1.15"),
-            ctx=session.ctx,
-            regions=session.connection.regions,
-            log=session.audit_log(),
-            progress=session.progress(),
-        )
+        run = session.checklist_run("1.15")
         run.verify()
         run.attest("Dana Smith", STATEMENT)
         session.audit_log().close()

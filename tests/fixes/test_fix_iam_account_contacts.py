@@ -3,6 +3,8 @@ API works (moto does not implement it: refused with the checklist), merged with 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import boto3
 import pytest
 
@@ -16,6 +18,7 @@ from actions.fixes.account_contacts import (
 from actions.options import FixOptions
 from tests.support.accounts import HOME
 from tests.support.auditing import audit_one
+from tests.support.contacts import COMPLETE_CONTACT
 from tests.support.fixing import assert_nothing_left, fix, fresh_context
 from wizard.audit.findings import Status
 from wizard.errors import UsageError
@@ -26,14 +29,15 @@ SECURITY = {
     "security_contact_phone": "+1 555 0100 123",
     "security_contact_title": "SecOps",
 }
-COMPLETE = {
-    "FullName": "Ada Admin",
-    "AddressLine1": "1 Main St",
-    "City": "Springfield",
-    "PostalCode": "12345",
-    "CountryCode": "US",
-    "PhoneNumber": "+15550100123",
-}
+# COMPLETE_CONTACT as the 1.17 fix's options give it.
+COMPLETE_OPTIONS = FixOptions(
+    contact_full_name="Ada Admin",
+    contact_address_line1="1 Main St",
+    contact_city="Springfield",
+    contact_postal_code="12345",
+    contact_country_code="US",
+    contact_phone="+15550100123",
+)
 
 
 def security_contact() -> dict:
@@ -111,33 +115,19 @@ def test_1_17_is_refused_where_the_contact_api_is_unavailable(stock_moto_account
 
 def test_1_17_sets_contact_information_never_set_before(contact_api, ctx) -> None:
     assert audit_one(ctx, "1.17").status is Status.FAIL  # GetContactInformation: ResourceNotFoundException
-    options = FixOptions(
-        contact_full_name="Ada Admin",
-        contact_address_line1="1 Main St",
-        contact_city="Springfield",
-        contact_postal_code="12345",
-        contact_country_code="US",
-        contact_phone="+15550100123",
-    )
-    run = fix(ctx, "1.17", options=options)
+    run = fix(ctx, "1.17", options=COMPLETE_OPTIONS)
     [plan] = run.selection.plans
     assert [s.operation for s in plan.steps] == ["PutContactInformation"]
     assert all(o.ok for o in run.outcomes)
     stored = boto3.client("account", region_name=HOME).get_contact_information()["ContactInformation"]
-    assert stored == COMPLETE
+    assert stored == COMPLETE_CONTACT
     assert audit_one(ctx, "1.17").status is Status.PASS
     assert_nothing_left(ctx, "1.17")
 
 
 def test_1_17_puts_merged_contact_information_when_the_api_works() -> None:
     current = {"FullName": "Old Name", "City": "Springfield", "CompanyName": "Example Corp"}
-    options = FixOptions(
-        contact_full_name="Ada Admin",
-        contact_address_line1="1 Main St",
-        contact_postal_code="12345",
-        contact_country_code="US",
-        contact_phone="+1 555 0100 123",
-    )
+    options = replace(COMPLETE_OPTIONS, contact_city=None, contact_phone="+1 555 0100 123")
     plan = contact_information_plan_for(current, options, HOME)
     [step] = plan.steps
     assert (step.service, step.operation) == ("account", "PutContactInformation")
@@ -152,7 +142,7 @@ def test_1_17_puts_merged_contact_information_when_the_api_works() -> None:
     }
     assert any("Kept from the account" in n and "City" in n for n in plan.notes)
     assert plan.undo == ()  # the old details were incomplete: the API cannot take them back
-    assert contact_information_plan_for(COMPLETE, options, HOME).is_empty
+    assert contact_information_plan_for(COMPLETE_CONTACT, options, HOME).is_empty
 
 
 def test_1_17_names_the_missing_values() -> None:

@@ -13,6 +13,7 @@ from botocore.config import Config
 
 from benchmarks.aws_emulation import AwsEmulation
 from tests.support.accounts import ACCOUNT_ID, HOME
+from wizard.aws.policy_documents import service_grant
 
 NO_RETRIES = Config(
     retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=20, s3={"addressing_style": "path"}
@@ -52,105 +53,70 @@ def error_of(call: Callable[[], object]) -> tuple[str, int, str]:
 # -- documented policies (as the AWS pages give them) ------------------------------------------------------
 
 
-def service_statement(
-    sid: str, service: str, action: str, resource: str, condition: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An Allow statement for an AWS service principal, as the documented bucket policies write them."""
-    statement: dict[str, Any] = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": action,
-        "Resource": resource,
-    }
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
 def cloudtrail_bucket_policy(bucket: str, *, trail: str | None = "main", prefix: str = "", put: bool = True) -> str:
     """https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
     (trail=None: without its aws:SourceArn condition, so any trail of the account may write)."""
-    source = {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/{trail}"} if trail else {}
-    cloudtrail = "cloudtrail.amazonaws.com"
-    statements = [
-        service_statement(
-            "AWSCloudTrailAclCheck",
-            cloudtrail,
-            "s3:GetBucketAcl",
-            f"arn:aws:s3:::{bucket}",
-            {"StringEquals": source} if trail else None,
-        )
-    ]
-    if put:
-        where = f"{prefix}/" if prefix else ""
-        statements.append(
-            service_statement(
-                "AWSCloudTrailWrite",
-                cloudtrail,
-                "s3:PutObject",
-                f"arn:aws:s3:::{bucket}/{where}AWSLogs/{ACCOUNT_ID}/*",
-                {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}},
-            )
-        )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    source = {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/{trail}"} if trail else None
+    where = f"{prefix}/" if prefix else ""
+    return delivery_bucket_policy(
+        bucket,
+        "cloudtrail.amazonaws.com",
+        ("AWSCloudTrailAclCheck", "AWSCloudTrailWrite"),
+        f"{where}AWSLogs/{ACCOUNT_ID}/*",
+        source,
+        put=put,
+    )
 
 
 def config_bucket_policy(bucket: str, *, put: bool = True) -> str:
     """https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html"""
-    account = {"AWS:SourceAccount": ACCOUNT_ID}
-    config = "config.amazonaws.com"
-    statements = [
-        service_statement(
-            "AWSConfigBucketPermissionsCheck",
-            config,
-            "s3:GetBucketAcl",
-            f"arn:aws:s3:::{bucket}",
-            {"StringEquals": account},
-        )
-    ]
+    return delivery_bucket_policy(
+        bucket,
+        "config.amazonaws.com",
+        ("AWSConfigBucketPermissionsCheck", "AWSConfigBucketDelivery"),
+        f"AWSLogs/{ACCOUNT_ID}/Config/*",
+        {"AWS:SourceAccount": ACCOUNT_ID},
+        put=put,
+    )
+
+
+def delivery_bucket_policy(
+    bucket: str, service: str, sids: tuple[str, str], objects: str, source: dict[str, str] | None, *, put: bool
+) -> str:
+    """The shape both documented policies share: the service may read the bucket's ACL and (put=True) write
+    `objects` owned by the bucket owner; `source` (when given) conditions both on who is writing."""
+    acl_check, write = sids
+    condition = {"StringEquals": source} if source else None
+    statements = [service_grant(acl_check, service, "s3:GetBucketAcl", f"arn:aws:s3:::{bucket}", condition)]
     if put:
-        statements.append(
-            service_statement(
-                "AWSConfigBucketDelivery",
-                config,
-                "s3:PutObject",
-                f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT_ID}/Config/*",
-                {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **account}},
-            )
-        )
+        owned = {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **(source or {})}}
+        statements.append(service_grant(write, service, "s3:PutObject", f"arn:aws:s3:::{bucket}/{objects}", owned))
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def cloudtrail_key_policy() -> str:
     """https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html"""
-    return json.dumps(
+    encryption_context = {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT_ID}:trail/*"}
+    statements = [
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "Enable IAM User Permissions",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "Allow CloudTrail to encrypt logs",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "kms:GenerateDataKey*",
-                    "Resource": "*",
-                    "Condition": {
-                        "StringLike": {
-                            "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT_ID}:trail/*"
-                        },
-                        "StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/main"},
-                    },
-                },
-            ],
-        }
-    )
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        service_grant(
+            "Allow CloudTrail to encrypt logs",
+            "cloudtrail.amazonaws.com",
+            "kms:GenerateDataKey*",
+            "*",
+            {
+                "StringLike": encryption_context,
+                "StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:{HOME}:{ACCOUNT_ID}:trail/main"},
+            },
+        ),
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def trail_bucket(client: ClientFactory, name: str = "trail-logs", policy: str | None = None) -> str:

@@ -3,6 +3,8 @@ widget, type, open a control from the overview."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from screens.app import WizardApp
+from screens.confirm import ConfirmScreen
 from screens.control import ControlScreen
 from screens.overview import OverviewScreen
 from tests.support.accounts import HOME, OTHER
@@ -37,6 +40,14 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         if not any(w.is_running for w in pilot.app.workers):
             return
+
+
+@asynccontextmanager
+async def running(app: WizardApp) -> AsyncIterator[Pilot[Any]]:
+    """Run the app at SIZE, its first workers done (on the sandbox: connected and audited)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        yield pilot
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
@@ -77,6 +88,11 @@ async def open_control(pilot: Pilot[Any], control_id: str) -> ControlScreen:
     while not isinstance(pilot.app.screen, OverviewScreen):
         await pilot.press("escape")
         await settle(pilot)
+    return await open_row(pilot, control_id)
+
+
+async def open_row(pilot: Pilot[Any], control_id: str) -> ControlScreen:
+    """On the overview: move to the control's row and open it."""
     table = pilot.app.screen.query_one("#controls", DataTable)
     table.move_cursor(row=table.get_row_index(control_id))
     await pilot.press("enter")
@@ -84,3 +100,13 @@ async def open_control(pilot: Pilot[Any], control_id: str) -> ControlScreen:
     screen = pilot.app.screen
     assert isinstance(screen, ControlScreen)
     return screen
+
+
+async def confirm_from_keyboard(pilot: Pilot[Any], confirm: ConfirmScreen) -> None:
+    """Type the account id where the confirm asks for it, then press Yes."""
+    if confirm.required:
+        await focus(pilot, "account-check")
+        await type_text(pilot, confirm.required)
+    await focus(pilot, "yes")
+    await pilot.press("enter")
+    await settle(pilot)

@@ -13,7 +13,7 @@ from screens.confirm import ConfirmScreen
 from screens.control import ControlScreen
 from screens.fix_all import FixAllRunScreen, FixAllScreen
 from screens.overview import OverviewScreen
-from tests.support.pilot import SIZE, focus, open_control, sandbox_app, settle, type_text
+from tests.support.pilot import confirm_from_keyboard, focus, open_control, running, sandbox_app, settle, type_text
 from wizard.audit.findings import Status
 from wizard.catalog import load_catalog
 
@@ -36,8 +36,7 @@ def calls_in(log_path: Path) -> list[dict]:
 async def test_typing_every_letter_into_the_alarm_address_makes_no_call(sandbox, tmp_path: Path) -> None:
     log_path = tmp_path / "audit.jsonl"
     app = sandbox_app(sandbox, log_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         control = await open_control(pilot, "3.1")
         field = control.query_one("#answer-alarm_endpoint", Input)
         assert control.query_one("#fix-answers").display and app.focused is field  # the field has the focus
@@ -76,8 +75,7 @@ async def test_typing_every_letter_into_the_alarm_address_makes_no_call(sandbox,
 async def test_fix_all_from_the_keyboard_passes_every_automated_control(sandbox, tmp_path: Path) -> None:
     log_path = tmp_path / "audit.jsonl"
     app = sandbox_app(sandbox, log_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert isinstance(app.screen, OverviewScreen)
         before, _ = app.session.score()  # type: ignore[union-attr]
         await pilot.press("a")
@@ -103,12 +101,7 @@ async def test_fix_all_from_the_keyboard_passes_every_automated_control(sandbox,
             if not isinstance(confirm, ConfirmScreen):
                 break
             assert calls_in(log_path) == []
-            if confirm.required:
-                await focus(pilot, "account-check")
-                await type_text(pilot, confirm.required)
-            await focus(pilot, "yes")
-            await pilot.press("enter")
-            await settle(pilot)
+            await confirm_from_keyboard(pilot, confirm)
         run = app.screen
         assert isinstance(run, FixAllRunScreen)
         assert run.report is not None and run.report.failed == []

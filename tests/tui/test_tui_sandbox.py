@@ -10,7 +10,7 @@ from textual.widgets import Input
 from screens.apply import ApplyScreen
 from screens.confirm import ConfirmScreen
 from screens.overview import OverviewScreen
-from tests.support.pilot import SIZE, fill, focus, open_control, sandbox_app, settle, type_text
+from tests.support.pilot import confirm_from_keyboard, fill, open_control, running, sandbox_app, settle
 from wizard.audit.findings import Status
 
 
@@ -19,12 +19,7 @@ async def apply_from_keyboard(pilot) -> ApplyScreen:  # type: ignore[no-untyped-
     await pilot.pause()
     confirm = pilot.app.screen
     assert isinstance(confirm, ConfirmScreen)
-    if confirm.required:
-        await focus(pilot, "account-check")
-        await type_text(pilot, confirm.required)
-    await focus(pilot, "yes")
-    await pilot.press("enter")
-    await settle(pilot)
+    await confirm_from_keyboard(pilot, confirm)
     assert isinstance(pilot.app.screen, ApplyScreen)
     return pilot.app.screen
 
@@ -32,8 +27,7 @@ async def apply_from_keyboard(pilot) -> ApplyScreen:  # type: ignore[no-untyped-
 async def test_demo_fix_password_cloudtrail_and_alarms_from_the_keyboard(sandbox, tmp_path: Path) -> None:
     log_path = tmp_path / "audit.jsonl"
     app = sandbox_app(sandbox, log_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert isinstance(app.screen, OverviewScreen)
         assert app.is_sandbox
         assert app.screen.query_one(".sandbox-banner").display
@@ -77,8 +71,7 @@ async def test_checklist_attest_1_15_and_waive_4_4(sandbox, tmp_path: Path) -> N
 
     log_path = tmp_path / "audit.jsonl"
     app = sandbox_app(sandbox, log_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await open_control(pilot, "1.15")
         await pilot.press("c")
         await settle(pilot)

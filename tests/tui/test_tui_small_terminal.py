@@ -13,10 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from textual.widgets import DataTable, Input, Static
 
 from screens.app import WizardApp
@@ -25,6 +22,8 @@ from screens.confirm import ConfirmScreen
 from screens.control import ControlScreen
 from screens.overview import OverviewScreen
 from screens.waiver import WaiverScreen
+from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot import open_row
 from wizard.audit_log.signing import SERVICE, keyring_user
 from wizard.sandbox import start_sandbox
 from wizard.sandbox.account import SANDBOX_ACCOUNT_ID
@@ -34,36 +33,12 @@ LARGE = (120, 40)
 REGIONS = ["us-east-1", "eu-west-1"]
 
 
-class DictKeyring(KeyringBackend):
-    """The audit log's key in memory, set through keyring's public API."""
-
-    priority = 0  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
 @pytest.fixture(autouse=True)
-def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(DictKeyring())
+def _log_key_in_memory(memory_keyring: MemoryKeyring) -> None:
+    """The audit log's key in memory, set through keyring's public API; a throw-away data directory."""
     # The log's signing key made before the demo: a fingerprint the snapshots can show, and no "made the key"
     # notice over the screen.
-    keyring.set_password(SERVICE, keyring_user(SANDBOX_ACCOUNT_ID), "ed25519:" + "42" * 32)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    yield
-    keyring.set_keyring(previous)
+    memory_keyring.set_password(SERVICE, keyring_user(SANDBOX_ACCOUNT_ID), "ed25519:" + "42" * 32)
 
 
 @pytest.fixture(scope="session")
@@ -100,12 +75,7 @@ async def until_overview(pilot: Any) -> None:
 
 async def open_control(pilot: Any, control_id: str, tab: str | None = None) -> ControlScreen:
     await until_overview(pilot)
-    table = pilot.app.screen.query_one("#controls", DataTable)
-    table.move_cursor(row=table.get_row_index(control_id))
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ControlScreen)
+    screen = await open_row(pilot, control_id)
     if tab:
         screen.query_one("#control-tabs").active = tab
         await settle(pilot)

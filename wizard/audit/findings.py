@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -26,12 +26,8 @@ class Evidence:
     response: Any
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "operation": self.operation,
-            "region": self.region,
-            "cli": self.cli,
-            "response": self.response,
-        }
+        # Every field as it is (asdict would deep-copy the response, which may be a whole credential report).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)

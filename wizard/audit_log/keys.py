@@ -20,8 +20,9 @@ import keyring
 import keyring.errors
 
 from wizard.audit_log.errors import BadKeyError
+from wizard.audit_log.key_sources import key_bytes, stored_keys
 from wizard.audit_log.paths import key_file_path
-from wizard.state.files import fsync_dir, open_private, read_private
+from wizard.state.files import fsync_dir, open_private
 
 SERVICE: Final = "cis-wizard"
 KEY_BYTES: Final = 32
@@ -43,11 +44,8 @@ def stderr_notice(message: str) -> None:
 
 
 def _decode(text: str, where: str) -> bytes:
-    try:
-        secret = bytes.fromhex(text.strip())
-    except ValueError:
-        secret = b""
-    if len(secret) != KEY_BYTES:
+    secret = key_bytes(text.strip(), KEY_BYTES)
+    if secret is None:
         raise BadKeyError(f"The audit-log key in {where} is not a cis-wizard key ({KEY_BYTES} bytes as hex).")
     return secret
 
@@ -71,19 +69,14 @@ def _read_keyring(account_id: str) -> tuple[str | None, str | None]:
 
 def _candidates(account_id: str, log_path: Path) -> tuple[list[LogKey], str | None]:
     """(the keys found, keyring first; why the keyring does not work, or None)."""
-    found: list[LogKey] = []
     stored, keyring_problem = _read_keyring(account_id)
-    if stored:
-        location = _keyring_location(account_id)
-        found.append(LogKey(_decode(stored, location), "keyring", location))
     path = key_file_path(log_path)
-    try:
-        stored_file = read_private(path, KEY_FILE)
-    except OSError as error:
-        raise BadKeyError(f"Cannot read the audit-log key file {path}: {error.strerror or error}.") from error
-    if stored_file is not None:
-        found.append(LogKey(_decode(stored_file.decode("ascii", "replace"), str(path)), "file", str(path)))
-    return found, keyring_problem
+
+    def make(text: str, source: str, location: str) -> LogKey:
+        return LogKey(_decode(text, location), source, location)
+
+    unreadable = f"Cannot read the audit-log key file {path}"
+    return stored_keys(stored, _keyring_location(account_id), path, KEY_FILE, unreadable, make), keyring_problem
 
 
 def candidate_keys(account_id: str, log_path: Path) -> list[LogKey]:

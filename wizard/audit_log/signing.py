@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from wizard.audit_log.errors import BadKeyError
+from wizard.audit_log.key_sources import key_bytes, stored_keys
 from wizard.state.files import fsync_dir, open_private, read_private, sibling_path
 from wizard.state.files import write_private_atomically as write_atomically
 
@@ -107,12 +108,8 @@ class SigningKey:
 
 
 def _decode(text: str, where: str) -> bytes:
-    value = text.strip().removeprefix("ed25519:")
-    try:
-        seed = bytes.fromhex(value)
-    except ValueError:
-        seed = b""
-    if len(seed) != _RAW:
+    seed = key_bytes(text.strip().removeprefix("ed25519:"), _RAW)
+    if seed is None:
         raise BadKeyError(f"The audit-log signing key in {where} is not a cis-wizard signing key.")
     return seed
 
@@ -123,22 +120,16 @@ def _keyring_location(account_id: str) -> str:
 
 def signing_candidates(account_id: str, log_path: Path) -> list[SigningKey]:
     """The private keys that may sign this log, keyring first; nothing is created."""
-    found: list[SigningKey] = []
     try:
         stored = keyring.get_password(SERVICE, keyring_user(account_id))
     except keyring.errors.KeyringError:
         stored = None
-    if stored:
-        location = _keyring_location(account_id)
-        found.append(SigningKey(_decode(stored, location), "keyring", location))
     path = signing_key_path(log_path)
-    try:
-        stored_file = read_private(path, KEY_FILE)
-    except OSError as error:
-        raise BadKeyError(f"Cannot read {path}: {error.strerror or error}.") from error
-    if stored_file is not None:
-        found.append(SigningKey(_decode(stored_file.decode("ascii", "replace"), str(path)), "file", str(path)))
-    return found
+
+    def make(text: str, source: str, location: str) -> SigningKey:
+        return SigningKey(_decode(text, location), source, location)
+
+    return stored_keys(stored, _keyring_location(account_id), path, KEY_FILE, f"Cannot read {path}", make)
 
 
 def read_public_key(log_path: Path) -> PublicKey | None:

@@ -151,28 +151,39 @@ def bucket_public_exposure(bucket: BucketFacts, account_block: dict[str, bool] |
     return reasons
 
 
+def _per_trail_bucket(control_id: str, inv: Inventory, verdict: Any, passed: str, failed: str) -> Finding:
+    """A check of each bucket a trail delivers to (once, however many trails share it): verdict(trail, bucket)
+    says (status, reason)."""
+    builder = FindingBuilder(control_id)
+    for trail, bucket in _trail_buckets(inv, builder):
+        status, reason = verdict(trail, bucket)
+        builder.add(f"arn:aws:s3:::{bucket.name}", bucket.region, status, reason)
+    return builder.build(
+        passed=passed, failed=failed, empty="No trail delivers to an S3 bucket.", empty_status=Status.FAIL
+    )
+
+
 @register("2.3", reads=("account_public_access_block", "trail_buckets"), regional_reads=("trails",))
 def trail_bucket_not_public(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.3")
-    for trail, bucket in _trail_buckets(inv, builder):
+    def verdict(trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
         try:
             account_block = inv.account_public_access_block()
         except AwsReadError:
             account_block = None  # the bucket's own settings still decide; the failed read stays in evidence
         reasons = bucket_public_exposure(bucket, account_block)
-        arn = f"arn:aws:s3:::{bucket.name}"
         restricted = any(b.get("RestrictPublicBuckets") for b in (bucket.public_access_block, account_block) if b)
         if bucket.policy_error and not reasons and not restricted:
-            builder.add(arn, bucket.region, Status.ERROR, bucket.policy_error)
-        elif reasons:
-            builder.failed(arn, bucket.region, "; ".join(reasons))
-        else:
-            builder.passed(arn, bucket.region, f"not public (bucket of {trail.name})")
-    return builder.build(
-        passed="No CloudTrail bucket is publicly accessible.",
-        failed="{failing} CloudTrail bucket(s) are publicly accessible.",
-        empty="No trail delivers to an S3 bucket.",
-        empty_status=Status.FAIL,
+            return Status.ERROR, bucket.policy_error
+        if reasons:
+            return Status.FAIL, "; ".join(reasons)
+        return Status.PASS, f"not public (bucket of {trail.name})"
+
+    return _per_trail_bucket(
+        "2.3",
+        inv,
+        verdict,
+        "No CloudTrail bucket is publicly accessible.",
+        "{failing} CloudTrail bucket(s) are publicly accessible.",
     )
 
 
@@ -242,18 +253,17 @@ def config_all_regions(inv: Inventory) -> Finding:
 
 @register("2.6", reads=("trail_buckets",), regional_reads=("trails",))
 def trail_bucket_access_logging(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.6")
-    for trail, bucket in _trail_buckets(inv, builder):
-        arn = f"arn:aws:s3:::{bucket.name}"
+    def verdict(trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
         if bucket.logging:
-            builder.passed(arn, bucket.region, f"access logs to {bucket.logging.get('TargetBucket')}")
-        else:
-            builder.failed(arn, bucket.region, f"server access logging disabled (bucket of {trail.name})")
-    return builder.build(
-        passed="Access logging is on for every CloudTrail bucket.",
-        failed="{failing} CloudTrail bucket(s) without access logging.",
-        empty="No trail delivers to an S3 bucket.",
-        empty_status=Status.FAIL,
+            return Status.PASS, f"access logs to {bucket.logging.get('TargetBucket')}"
+        return Status.FAIL, f"server access logging disabled (bucket of {trail.name})"
+
+    return _per_trail_bucket(
+        "2.6",
+        inv,
+        verdict,
+        "Access logging is on for every CloudTrail bucket.",
+        "{failing} CloudTrail bucket(s) without access logging.",
     )
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
@@ -395,25 +395,25 @@ class Check:
 
 
 @dataclass(frozen=True)
-class And:
-    terms: tuple[Node, ...]
+class _Junction:
+    """A node over other nodes: `And` or `Or`."""
 
-    def matches(self, event: Mapping[str, Any]) -> bool:
-        return all(term.matches(event) for term in self.terms)
+    terms: tuple[Node, ...]
 
     def fields(self) -> set[str]:
         return set().union(*(term.fields() for term in self.terms))
 
 
 @dataclass(frozen=True)
-class Or:
-    terms: tuple[Node, ...]
+class And(_Junction):
+    def matches(self, event: Mapping[str, Any]) -> bool:
+        return all(term.matches(event) for term in self.terms)
 
+
+@dataclass(frozen=True)
+class Or(_Junction):
     def matches(self, event: Mapping[str, Any]) -> bool:
         return any(term.matches(event) for term in self.terms)
-
-    def fields(self) -> set[str]:
-        return set().union(*(term.fields() for term in self.terms))
 
 
 Node = Comparison | Check | And | Or
@@ -486,18 +486,18 @@ class _Parser:
         raise self.error(f"expected '&&', '||' or '}}', found {_describe(token)}", token)
 
     def or_expr(self) -> Node:
-        terms = [self.and_expr()]
-        while self.current.kind is TokenKind.OR:
-            self.advance()
-            terms.append(self.and_expr())
-        return _combine(Or, terms)
+        return self._joined(TokenKind.OR, self.and_expr, Or)
 
     def and_expr(self) -> Node:
-        terms = [self.operand()]
-        while self.current.kind is TokenKind.AND:
+        return self._joined(TokenKind.AND, self.operand, And)
+
+    def _joined(self, operator: TokenKind, term: Callable[[], Node], kind: type[And] | type[Or]) -> Node:
+        """Terms parsed by `term` with `operator` between them, one `kind` node (or the one term alone)."""
+        terms = [term()]
+        while self.current.kind is operator:
             self.advance()
-            terms.append(self.operand())
-        return _combine(And, terms)
+            terms.append(term())
+        return _combine(kind, terms)
 
     def operand(self) -> Node:
         token = self.current

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from wizard.errors import UsageError
+
+if TYPE_CHECKING:
+    import boto3
 
 SandboxState = Literal["fresh", "hardened"]
 SANDBOX_STATES: tuple[str, ...] = get_args(SandboxState)
@@ -78,3 +81,36 @@ class RegionLayout:
         others = [r for r in chosen if r != home]
         second = PREFERRED_SECOND if PREFERRED_SECOND in others else (others[0] if others else home)
         return cls(chosen, home, second)
+
+
+class SandboxEndpoint:
+    """What a running sandbox offers, in a thread (`server.Sandbox`) or a child process (`process.SandboxProcess`):
+    its regions, and the credentials and endpoint that point the AWS CLI, boto3 and cis-wizard at it."""
+
+    endpoint_url: str
+    layout: RegionLayout
+
+    @property
+    def regions(self) -> list[str]:
+        return list(self.layout.regions)
+
+    @property
+    def home_region(self) -> str:
+        return self.layout.home
+
+    def env(self) -> dict[str, str]:
+        """The variables that point the AWS CLI, boto3 and cis-wizard at the sandbox."""
+        return {
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+            "AWS_DEFAULT_REGION": self.home_region,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+        }
+
+    def session(self) -> boto3.Session:
+        """A boto3 session with the sandbox's credentials (pass `endpoint_url` to its clients)."""
+        import boto3
+
+        return boto3.Session(
+            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self.home_region
+        )

@@ -21,26 +21,19 @@ from datetime import datetime
 
 from wizard.aws.policy_documents import policy_json
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
-from wizard.sandbox.backend_history import (
-    KeyHistory,
-    RootMfaHistory,
-    SeedHistory,
-    UserHistory,
-    apply_history,
-)
+from wizard.sandbox.backend_history import KeyHistory, RootMfaHistory, SeedHistory, UserHistory
 from wizard.sandbox.root_account import RootAccountState
 from wizard.sandbox.seeding import (
+    ACCOUNT_AGE_DAYS,
+    AccountSeeder,
     SeedClients,
-    cloudtrail_bucket_policy,
-    create_bucket,
     default_security_groups,
     default_vpc_id,
-    run_concurrently,
+    private_trail_bucket,
     security_group,
     world_ingress,
 )
 
-ACCOUNT_AGE_DAYS = 600
 TRAIL_NAME = "management-events"
 WINDOWS_AMI = "ami-0a1b2c3d4e5f60718"  # Windows Server 2022 in the sandbox's AMI list (wizard/data/sandbox_amis.json)
 FULL_ADMIN_POLICY = "AdministratorAccess-Legacy"
@@ -57,20 +50,8 @@ ACCOUNT_CONTACT = {
 }
 
 
-class FreshSeeder:
-    def __init__(self, clients: SeedClients, layout: RegionLayout, now: datetime) -> None:
-        self.clients = clients
-        self.layout = layout
-        self.now = now
-        self.account_id = clients.account_id
-        self.users: list[UserHistory] = []
-        self.keys: list[KeyHistory] = []
-        self.root_mfa: RootMfaHistory | None = None
-        self.account_created = days_ago(now, ACCOUNT_AGE_DAYS)
-
+class FreshSeeder(AccountSeeder):
     def seed(self) -> SeedHistory:
-        tasks = [self.identity, self.trail, *(lambda r=r: self.region(r) for r in self.layout.regions)]
-        run_concurrently(tasks)
         root = RootAccountState(
             mfa_enabled=True,
             access_key_active=True,
@@ -78,9 +59,7 @@ class FreshSeeder:
             access_key_last_used=days_ago(self.now, 45),
             created=self.account_created,
         )
-        history = SeedHistory(self.now, root, tuple(self.users), tuple(self.keys), self.root_mfa)
-        apply_history(self.account_id, history)
-        return history
+        return self.seed_account(root)
 
     # -- IAM and the account ---------------------------------------------------------------------------
     def identity(self) -> None:
@@ -148,18 +127,7 @@ class FreshSeeder:
     # -- CloudTrail: one trail, as the console's quick start makes it ----------------------------------------
     def trail(self) -> None:
         home = self.layout.home
-        bucket = create_bucket(self.clients, f"aws-cloudtrail-logs-{self.account_id}-7f3a9c21", home)
-        s3 = self.clients("s3", home)
-        s3.put_bucket_policy(Bucket=bucket, Policy=cloudtrail_bucket_policy(bucket, self.account_id))
-        s3.put_public_access_block(
-            Bucket=bucket,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
-        )
+        bucket = private_trail_bucket(self.clients, f"aws-cloudtrail-logs-{self.account_id}-7f3a9c21", home)
         cloudtrail = self.clients("cloudtrail", home)
         cloudtrail.create_trail(Name=TRAIL_NAME, S3BucketName=bucket, IsMultiRegionTrail=False)
         cloudtrail.start_logging(Name=TRAIL_NAME)

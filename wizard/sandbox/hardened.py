@@ -22,26 +22,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from wizard.aws.policy_documents import policy_json, service_trust
+from wizard.aws.policy_documents import policy_json, service_grant, service_trust
 from wizard.monitoring.coverage import CIS_FILTER_PATTERNS
 from wizard.monitoring.coverage import CIS_METRIC_NAMES as METRIC_NAMES
 from wizard.sandbox.account import ACCOUNT_ALIAS, RegionLayout, days_ago
-from wizard.sandbox.backend_history import KeyHistory, SeedHistory, UserHistory, apply_history
+from wizard.sandbox.backend_history import KeyHistory, SeedHistory, UserHistory
 from wizard.sandbox.fresh import ACCOUNT_CONTACT
 from wizard.sandbox.root_account import RootAccountState
 from wizard.sandbox.seeding import (
+    AccountSeeder,
     SeedClients,
     account_trust,
-    cloudtrail_bucket_policy,
     create_bucket,
     default_security_groups,
     default_vpc_id,
-    run_concurrently,
+    private_trail_bucket,
     security_group,
     world_ingress,
 )
 
-ACCOUNT_AGE_DAYS = 600
 TRAIL_NAME = "cis-trail"
 ALARM_TOPIC = "cis-security-alarms"
 ALARM_EMAIL = "security@acme.example"
@@ -61,31 +60,22 @@ CIS_PASSWORD_POLICY: dict[str, Any] = {
 }
 
 
-class HardenedSeeder:
+class HardenedSeeder(AccountSeeder):
     def __init__(self, clients: SeedClients, layout: RegionLayout, now: datetime) -> None:
-        self.clients = clients
-        self.layout = layout
-        self.now = now
-        self.account_id = clients.account_id
+        super().__init__(clients, layout, now)
         self.config_bucket = f"acme-config-{self.account_id}"
         self.flow_log_bucket = f"acme-vpc-flow-logs-{self.account_id}"
         self.config_role = ""
-        self.users: list[UserHistory] = []
-        self.keys: list[KeyHistory] = []
 
     def seed(self) -> SeedHistory:
         self._shared_destinations()
-        tasks = [self.identity, self.trail, *(lambda r=r: self.region(r) for r in self.layout.regions)]
-        run_concurrently(tasks)
         root = RootAccountState(
             mfa_enabled=True,
             access_key_active=False,
             password_last_used=days_ago(self.now, 200),
-            created=days_ago(self.now, ACCOUNT_AGE_DAYS),
+            created=self.account_created,
         )
-        history = SeedHistory(self.now, root, tuple(self.users), tuple(self.keys))
-        apply_history(self.account_id, history)
-        return history
+        return self.seed_account(root)
 
     def _shared_destinations(self) -> None:
         """What every region's tasks write to: the central Config and flow-log buckets, Config's role."""
@@ -160,33 +150,54 @@ class HardenedSeeder:
     # -- CloudTrail, its bucket, key and log group; the 3.x alarms on that log group --------------------------
     def trail(self) -> None:
         home, account = self.layout.home, self.account_id
+        bucket = self._trail_bucket()
+        key_arn = self._trail_key()
+        log_group, role_arn = self._trail_log_group()
+        cloudtrail = self.clients("cloudtrail", home)
+        cloudtrail.create_trail(
+            Name=TRAIL_NAME,
+            S3BucketName=bucket,
+            IsMultiRegionTrail=True,
+            IncludeGlobalServiceEvents=True,
+            EnableLogFileValidation=True,
+            KmsKeyId=key_arn,
+            CloudWatchLogsLogGroupArn=f"arn:aws:logs:{home}:{account}:log-group:{log_group}:*",
+            CloudWatchLogsRoleArn=role_arn,
+        )
+        cloudtrail.put_event_selectors(
+            TrailName=TRAIL_NAME,
+            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
+        )
+        cloudtrail.start_logging(Name=TRAIL_NAME)
+        self._alarms(log_group)
+
+    def _trail_bucket(self) -> str:
+        """The trail's bucket: private, with server access logging to a bucket of its own."""
+        home, account = self.layout.home, self.account_id
         s3 = self.clients("s3", home)
         access_logs = create_bucket(self.clients, f"acme-s3-access-logs-{account}", home)
         s3.put_bucket_acl(Bucket=access_logs, ACL="log-delivery-write")
-        bucket = create_bucket(self.clients, f"aws-cloudtrail-logs-{account}-cis", home)
-        s3.put_bucket_policy(Bucket=bucket, Policy=cloudtrail_bucket_policy(bucket, account))
-        s3.put_public_access_block(
-            Bucket=bucket,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
-        )
+        bucket = private_trail_bucket(self.clients, f"aws-cloudtrail-logs-{account}-cis", home)
         s3.put_bucket_logging(
             Bucket=bucket,
             BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": access_logs, "TargetPrefix": f"{bucket}/"}},
         )
+        return bucket
 
+    def _trail_key(self) -> str:
+        """The KMS key the trail encrypts its logs with (rotated), as an ARN."""
+        home, account = self.layout.home, self.account_id
         kms = self.clients("kms", home)
         key_id = kms.create_key(Description="CloudTrail log files", Policy=_cloudtrail_key_policy(account))[
             "KeyMetadata"
         ]["KeyId"]
         kms.create_alias(AliasName="alias/cloudtrail", TargetKeyId=key_id)
         kms.enable_key_rotation(KeyId=key_id)
-        key_arn = f"arn:aws:kms:{home}:{account}:key/{key_id}"
+        return f"arn:aws:kms:{home}:{account}:key/{key_id}"
 
+    def _trail_log_group(self) -> tuple[str, str]:
+        """(the log group the trail sends to, the role CloudTrail delivers to it with)."""
+        home, account = self.layout.home, self.account_id
         log_group = f"aws-cloudtrail-logs-{account}"
         logs = self.clients("logs", home)
         logs.create_log_group(logGroupName=log_group)
@@ -207,24 +218,7 @@ class HardenedSeeder:
                 }
             ),
         )
-
-        cloudtrail = self.clients("cloudtrail", home)
-        cloudtrail.create_trail(
-            Name=TRAIL_NAME,
-            S3BucketName=bucket,
-            IsMultiRegionTrail=True,
-            IncludeGlobalServiceEvents=True,
-            EnableLogFileValidation=True,
-            KmsKeyId=key_arn,
-            CloudWatchLogsLogGroupArn=f"arn:aws:logs:{home}:{account}:log-group:{log_group}:*",
-            CloudWatchLogsRoleArn=role_arn,
-        )
-        cloudtrail.put_event_selectors(
-            TrailName=TRAIL_NAME,
-            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
-        )
-        cloudtrail.start_logging(Name=TRAIL_NAME)
-        self._alarms(log_group)
+        return log_group, role_arn
 
     def _alarms(self, log_group: str) -> None:
         home = self.layout.home
@@ -321,6 +315,8 @@ class HardenedSeeder:
 
 
 def _cloudtrail_key_policy(account_id: str) -> str:
+    encryption_context = {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}
+    cloudtrail = "cloudtrail.amazonaws.com"
     return policy_json(
         {
             "Sid": "Enable IAM user permissions",
@@ -329,23 +325,14 @@ def _cloudtrail_key_policy(account_id: str) -> str:
             "Action": "kms:*",
             "Resource": "*",
         },
-        {
-            "Sid": "Allow CloudTrail to encrypt logs",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:GenerateDataKey*",
-            "Resource": "*",
-            "Condition": {
-                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account_id}:trail/*"}
-            },
-        },
-        {
-            "Sid": "Allow CloudTrail to describe the key",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:DescribeKey",
-            "Resource": "*",
-        },
+        service_grant(
+            "Allow CloudTrail to encrypt logs",
+            cloudtrail,
+            "kms:GenerateDataKey*",
+            "*",
+            {"StringLike": encryption_context},
+        ),
+        service_grant("Allow CloudTrail to describe the key", cloudtrail, "kms:DescribeKey", "*"),
     )
 
 

@@ -23,22 +23,21 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from wizard.sandbox.account import (
-    ACCESS_KEY_ID,
     DEFAULT_REGIONS,
     SANDBOX_ACCOUNT_ID,
-    SECRET_ACCESS_KEY,
     RegionLayout,
+    SandboxEndpoint,
     SandboxError,
     SandboxState,
 )
 
 if TYPE_CHECKING:
-    import boto3
+    pass
 
 READY = "ready"
 
 
-class SandboxProcess:
+class SandboxProcess(SandboxEndpoint):
     """A sandbox account served by a child process on 127.0.0.1 (the same interface as `server.Sandbox`)."""
 
     def __init__(self, state: SandboxState, regions: list[str] | None = None, snapshots: Path | None = None) -> None:
@@ -80,14 +79,6 @@ class SandboxProcess:
         self.error = (stderr.read() if stderr else "").strip()
 
     @property
-    def regions(self) -> list[str]:
-        return list(self.layout.regions)
-
-    @property
-    def home_region(self) -> str:
-        return self.layout.home
-
-    @property
     def running(self) -> bool:
         return self._child.poll() is None
 
@@ -96,21 +87,6 @@ class SandboxProcess:
         if not self._ready.wait(timeout) or not self.running:
             last = self.error.splitlines()[-1] if self.error else f"exit code {self._child.poll()}"
             raise SandboxError(f"The sandbox did not start: {last}")
-
-    def env(self) -> dict[str, str]:
-        return {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_DEFAULT_REGION": self.home_region,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-        }
-
-    def session(self) -> boto3.Session:
-        import boto3
-
-        return boto3.Session(
-            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self.home_region
-        )
 
     def stop(self) -> None:
         """End the child (it stops when its stdin closes) and close the socket. Stopping twice is harmless."""

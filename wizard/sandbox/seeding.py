@@ -9,16 +9,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
 
 from wizard.aws.model_loader import share_models
-from wizard.aws.policy_documents import policy_json
-from wizard.sandbox.account import ACCESS_KEY_ID, SANDBOX_ACCOUNT_ID, SECRET_ACCESS_KEY
+from wizard.aws.policy_documents import policy_json, service_grant
+from wizard.sandbox.account import ACCESS_KEY_ID, SANDBOX_ACCOUNT_ID, SECRET_ACCESS_KEY, RegionLayout, days_ago
+from wizard.sandbox.backend_history import KeyHistory, RootMfaHistory, SeedHistory, UserHistory, apply_history
+from wizard.sandbox.root_account import RootAccountState
 
 T = TypeVar("T")
+
+# Both sandbox accounts are the same company's, opened this many days ago.
+ACCOUNT_AGE_DAYS = 600
 
 # moto answers 200-300 requests/s however many threads ask; a few threads keep it busy while one of them
 # waits on a slow first call (the first EC2 call of a process loads moto's EC2 model, ~1.2 s).
@@ -71,6 +77,40 @@ def run_concurrently(tasks: Iterable[Callable[[], T]], workers: int = SEED_WORKE
     return [future.result() for future in futures]
 
 
+class AccountSeeder:
+    """A recipe for one sandbox account: its identity, its trail and each region, seeded side by side; the
+    users and keys it made, with the dates moto cannot set through the API, written to moto afterwards."""
+
+    def __init__(self, clients: SeedClients, layout: RegionLayout, now: datetime) -> None:
+        self.clients = clients
+        self.layout = layout
+        self.now = now
+        self.account_id = clients.account_id
+        self.users: list[UserHistory] = []
+        self.keys: list[KeyHistory] = []
+        self.root_mfa: RootMfaHistory | None = None
+
+    def identity(self) -> None:
+        raise NotImplementedError
+
+    def trail(self) -> None:
+        raise NotImplementedError
+
+    def region(self, region: str) -> None:
+        raise NotImplementedError
+
+    def seed_account(self, root: RootAccountState) -> SeedHistory:
+        tasks = [self.identity, self.trail, *(lambda r=r: self.region(r) for r in self.layout.regions)]
+        run_concurrently(tasks)
+        history = SeedHistory(self.now, root, tuple(self.users), tuple(self.keys), self.root_mfa)
+        apply_history(self.account_id, history)
+        return history
+
+    @property
+    def account_created(self) -> datetime:
+        return days_ago(self.now, ACCOUNT_AGE_DAYS)
+
+
 def account_trust(account_id: str) -> str:
     return policy_json(
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"}, "Action": "sts:AssumeRole"}
@@ -86,26 +126,38 @@ def create_bucket(clients: SeedClients, name: str, region: str) -> str:
     return name
 
 
+def private_trail_bucket(clients: SeedClients, name: str, region: str) -> str:
+    """A bucket CloudTrail may write to (the console's policy), with every public access blocked."""
+    bucket = create_bucket(clients, name, region)
+    s3 = clients("s3", region)
+    s3.put_bucket_policy(Bucket=bucket, Policy=cloudtrail_bucket_policy(bucket, clients.account_id))
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    return bucket
+
+
 def cloudtrail_bucket_policy(bucket: str, account_id: str) -> str:
     """The policy the CloudTrail console writes: CloudTrail may read the ACL and write under AWSLogs/<account>."""
-    source = {"StringEquals": {"aws:SourceAccount": account_id}}
+    source = {"aws:SourceAccount": account_id}
+    cloudtrail = "cloudtrail.amazonaws.com"
     return policy_json(
-        {
-            "Sid": "AWSCloudTrailAclCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:GetBucketAcl",
-            "Resource": f"arn:aws:s3:::{bucket}",
-            "Condition": source,
-        },
-        {
-            "Sid": "AWSCloudTrailWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account_id}/*",
-            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source["StringEquals"]}},
-        },
+        service_grant(
+            "AWSCloudTrailAclCheck", cloudtrail, "s3:GetBucketAcl", f"arn:aws:s3:::{bucket}", {"StringEquals": source}
+        ),
+        service_grant(
+            "AWSCloudTrailWrite",
+            cloudtrail,
+            "s3:PutObject",
+            f"arn:aws:s3:::{bucket}/AWSLogs/{account_id}/*",
+            {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}},
+        ),
     )
 
 

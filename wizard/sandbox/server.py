@@ -22,18 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wizard.sandbox.account import (
-    ACCESS_KEY_ID,
     SANDBOX_ACCOUNT_ID,
     SANDBOX_STATES,
-    SECRET_ACCESS_KEY,
     RegionLayout,
+    SandboxEndpoint,
     SandboxError,
     SandboxState,
 )
 
 if TYPE_CHECKING:
-    import boto3
-
     from wizard.sandbox.backend_history import SeedHistory
 
 HOST = "127.0.0.1"
@@ -87,7 +84,7 @@ class ProcessSettings:
 
 
 @dataclass
-class Sandbox:
+class Sandbox(SandboxEndpoint):
     """A running sandbox account. Stop it with `stop()`, or use it as a context manager."""
 
     state: SandboxState
@@ -102,37 +99,12 @@ class Sandbox:
     _extra: list[Any] = field(default_factory=list, repr=False)
 
     @property
-    def regions(self) -> list[str]:
-        return list(self.layout.regions)
-
-    @property
-    def home_region(self) -> str:
-        return self.layout.home
-
-    @property
     def port(self) -> int:
         return int(self.endpoint_url.rsplit(":", 1)[1])
 
     @property
     def running(self) -> bool:
         return self._server is not None
-
-    def env(self) -> dict[str, str]:
-        """The variables that point the AWS CLI, boto3 and cis-wizard at the sandbox."""
-        return {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_DEFAULT_REGION": self.home_region,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-        }
-
-    def session(self) -> boto3.Session:
-        """A boto3 session with the sandbox's credentials (pass `endpoint_url` to its clients)."""
-        import boto3
-
-        return boto3.Session(
-            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY, region_name=self.home_region
-        )
 
     def serve_also(self, bound: Any) -> None:
         """Serve the same account on another listening socket too (the demo's, once the account is ready)."""
