@@ -84,17 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--dry-run", action="store_true", help="show what would be done; change nothing")
 
     permissions = commands.add_parser("permissions", help="print the IAM policy the wizard needs (audit or fix)")
-    permissions.add_argument(
-        "--mode",
-        choices=("audit", "fix", "management", "member-trust"),
-        default="audit",
-        help="audit/fix: what cis-wizard needs in an account; management: what the management account needs to "
-        "list the organization and assume the role; member-trust: the role's trust policy in each member account",
-    )
-    permissions.add_argument("--role-name", default="OrganizationAccountAccessRole", help="the role in each account")
-    permissions.add_argument("--management-account", help="member-trust: the management account's id")
-    permissions.add_argument("--external-id", help="member-trust: the external id the role asks for")
-    permissions.add_argument("--require-mfa", action="store_true", help="member-trust: only with MFA")
+    _add_permissions_parser(permissions)
 
     demo = commands.add_parser("demo", help="the wizard against the built-in sandbox account (no AWS needed)")
     _add_common(demo, suppress=True)
@@ -109,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_sandbox_arguments(commands.add_parser("sandbox", help="serve the sandbox account on 127.0.0.1 (moto)"))
     add_log_parser(commands, lambda parser: _add_common(parser, suppress=True))
     return parser
+
+
+def _add_permissions_parser(permissions: argparse.ArgumentParser) -> None:
+    permissions.add_argument(
+        "--mode",
+        choices=("audit", "fix", "management", "member-trust"),
+        default="audit",
+        help="audit/fix: what cis-wizard needs in an account; management: what the management account needs to "
+        "list the organization and assume the role; member-trust: the role's trust policy in each member account",
+    )
+    permissions.add_argument("--role-name", default="OrganizationAccountAccessRole", help="the role in each account")
+    permissions.add_argument("--management-account", help="member-trust: the management account's id")
+    permissions.add_argument("--external-id", help="member-trust: the external id the role asks for")
+    permissions.add_argument("--require-mfa", action="store_true", help="member-trust: only with MFA")
 
 
 def _not_yet(args: argparse.Namespace) -> int:
