@@ -278,6 +278,10 @@ def run_tui_command(args: argparse.Namespace) -> int:
     """The Textual wizard against the configured account (or, for `demo`, the sandbox)."""
     log_path = Path(args.log) if getattr(args, "log", None) else None
     if getattr(args, "command", None) == "demo":
+        from wizard.accounts.command import many_accounts
+
+        if many_accounts(args):
+            raise UsageError("the demo is the one sandbox account: --organization and --accounts are for real ones.")
         from screens.demo import demo_app  # starts the sandbox's process before Textual is imported
 
         app = demo_app(log_path)

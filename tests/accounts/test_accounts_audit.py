@@ -63,3 +63,12 @@ def test_named_accounts_and_a_bad_id(organization: list[Member], endpoint: str) 
     assert [a["account_id"] for a in json.loads(proc.stdout)["accounts"]] == ids
     bad = run_cli("audit", "--endpoint-url", endpoint, "--accounts", "12345", "--regions", HOME)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_demo_refuses_a_choice_of_accounts_in_one_line() -> None:
+    for choice in (["--accounts", "111111111111"], ["--organization"]):
+        done = run_cli(*choice, "demo")
+        assert done.returncode == 2
+        assert done.stderr == (
+            "cis-wizard: the demo is the one sandbox account: --organization and --accounts are for real ones.\n"
+        )
