@@ -73,21 +73,33 @@ def make_organization(endpoint: str, members: int, regions: list[str]) -> list[s
     return ids
 
 
-def run_audit(url: str, regions: list[str], env: dict[str, str], output: Path, many: bool) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one audit subprocess."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (/proc/<pid>/stat), 0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_audit(
+    url: str, regions: list[str], env: dict[str, str], output: Path, many: bool
+) -> tuple[float, int, int, float]:
+    """(wall seconds, peak RSS in MB, exit code, CPU seconds) of one audit subprocess."""
     command = [sys.executable, "-m", "wizard", "audit", "--endpoint-url", url, "--regions", ",".join(regions)]
     command += ["--organization"] if many else []
     command += ["--format", "json", "--output", str(output)]
     rss = output.with_suffix(".rss")
     if TIME.exists():
-        command = [str(TIME), "-f", "%M", "-o", str(rss), *command]
+        command = [str(TIME), "-f", "%M %U %S", "-o", str(rss), *command]
     started = time.perf_counter()
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     wall = time.perf_counter() - started
-    peak = int(rss.read_text().split()[-1]) // 1024 if rss.exists() else 0
+    measured = rss.read_text().split()[-3:] if rss.exists() else ["0", "0", "0"]
+    peak, cpu = int(measured[0]) // 1024, float(measured[1]) + float(measured[2])
     if proc.returncode not in (0, 3):
         raise SystemExit(proc.stderr)
-    return wall, peak, proc.returncode
+    return wall, peak, proc.returncode, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -116,12 +128,14 @@ def main(argv: list[str] | None = None) -> None:
             env.pop("MOTO_ACCOUNT_ID", None)
             single_env = {**env, **_credentials_env(assumed(endpoint, members[0]))}
             proxy.reset_counts()
-            wall, peak, _ = run_audit(proxy.url, regions, single_env, Path(data) / "one.json", many=False)
+            wall, peak, _, cpu = run_audit(proxy.url, regions, single_env, Path(data) / "one.json", many=False)
             single = proxy.total
-            print(f"one member account alone: {wall:.1f} s, {single} requests, peak RSS {peak} MB")
+            print(f"one member account alone: {wall:.1f} s, {single} requests, peak RSS {peak} MB, CPU {cpu:.1f} s")
             proxy.reset_counts()
             by_key.clear()
-            wall, peak, code = run_audit(proxy.url, regions, env, Path(data) / "org.json", many=True)
+            moto_before, proxy_before = cpu_seconds(server.pid), time.process_time()
+            wall, peak, code, cpu = run_audit(proxy.url, regions, env, Path(data) / "org.json", many=True)
+            moto_cpu, proxy_cpu = cpu_seconds(server.pid) - moto_before, time.process_time() - proxy_before
             report = json.loads((Path(data) / "org.json").read_text())
             audited = [a for a in report["accounts"] if a["status"] == "audited"]
             member_requests = sorted(n for key, n in by_key.items() if key.startswith("ASIA"))
@@ -129,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"--organization: {len(report['accounts'])} accounts ({len(audited)} audited) x {len(regions)} regions"
                 f" at +{args.delay_ms:.0f} ms: {wall:.1f} s, {proxy.total} requests, peak RSS {peak} MB, exit {code}"
             )
+            print(f"CPU: the audit {cpu:.1f} s, moto {moto_cpu:.1f} s, the proxy {proxy_cpu:.1f} s (2 cores shared)")
             if member_requests:
                 print(
                     f"requests per member account: {member_requests[0]}-{member_requests[-1]} "
