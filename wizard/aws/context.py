@@ -21,6 +21,7 @@ import botocore.handlers
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from wizard.aws.client_reuse import share_client_classes
 from wizard.aws.model_loader import share_models
 from wizard.aws.policy_documents import decode_iam_documents
 from wizard.errors import CredentialsError, EndpointError, UsageError
@@ -157,6 +158,9 @@ class AwsContext:
             self.session = session or boto3.Session(profile_name=settings.profile, region_name=settings.region)
         except botocore.exceptions.ProfileNotFound as error:
             raise CredentialsError(f"Unknown AWS profile {settings.profile!r}: it is not in ~/.aws/config.") from error
+        # boto3 exposes no public way to reach its botocore session; both before the first look at the regions.
+        share_models(self.session._session)
+        share_client_classes(self.session._session)
         self.home_region = settings.region or self.session.region_name or DEFAULT_REGION
         self._check_region_syntax(self.home_region)
         try:
@@ -165,7 +169,6 @@ class AwsContext:
             raise UsageError(f"Unknown region {self.home_region!r}.") from error
         if self.home_region not in self.known_regions():
             raise UsageError(f"Unknown region {self.home_region!r} for partition {self.partition}.")
-        share_models(self.session._session)  # boto3 exposes no public way to reach its botocore session
         # STS in the home region, never the global endpoint (AWS: use regional STS endpoints), whatever the profile.
         self.session._session.set_config_variable("sts_regional_endpoints", "regional")
         self.counter = CallCounter()
