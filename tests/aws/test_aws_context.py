@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import boto3
+import botocore
 import pytest
 
-from wizard.aws.context import AwsContext, AwsSettings
+from benchmarks.fault_proxy import FaultProxy, Forward, ProxyRequest, ProxyResponse
+from wizard import __version__
+from wizard.aws.context import AwsContext, AwsSettings, environment_proxies
 from wizard.errors import CredentialsError, UsageError
 
 
@@ -65,3 +69,31 @@ def test_endpoint_url_from_environment(aws: None, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     assert AwsContext(AwsSettings()).endpoint_url == "http://127.0.0.1:4566"
     assert AwsContext(AwsSettings(endpoint_url="http://127.0.0.1:5000")).endpoint_url == "http://127.0.0.1:5000"
+
+
+def test_every_request_names_the_wizard_in_its_user_agent(proxy: FaultProxy) -> None:
+    """CloudTrail's userAgent tells the wizard's calls apart: `cis-wizard/<version>` and boto3's own agent."""
+    agents: list[str] = []
+
+    def record(request: ProxyRequest, forward: Forward) -> ProxyResponse:
+        agents.append(request.headers.get("User-Agent", ""))
+        return forward()
+
+    proxy.add_handler("*", record)
+    ctx = AwsContext(AwsSettings(endpoint_url=proxy.url))
+    ctx.identity()
+    ctx.client("iam").list_users()
+    ctx.client("ec2", "eu-west-1").describe_vpcs()
+    assert len(agents) == 3
+    for agent in agents:
+        assert agent.startswith(f"cis-wizard/{__version__} Boto3/{boto3.__version__} ")
+        assert f"Botocore/{botocore.__version__}" in agent
+
+
+def test_proxies_from_the_environment_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert environment_proxies() == {"https": "http://proxy.internal:3128"}
+    monkeypatch.setenv("no_proxy", "169.254.169.254")
+    assert environment_proxies() is None  # then botocore decides per host, as without the wizard
