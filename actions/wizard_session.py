@@ -17,6 +17,7 @@ from wizard.audit.findings import Finding, Status
 from wizard.audit.run import AuditProgress, AuditResult
 from wizard.aws.context import AwsContext, AwsSettings, CallerIdentity
 from wizard.catalog import Control, load_catalog
+from wizard.collectors.inventory import SERVICES_IN_EVERY_REGION
 from wizard.plans.model import Plan
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class ControlFix:
 def connect(settings: AwsSettings, session: Any = None) -> Connection:
     """Prove the credentials, name the account, resolve the regions (blocking; run in a worker)."""
     ctx = AwsContext(settings, session=session)
+    ctx.prepare_clients(SERVICES_IN_EVERY_REGION, ctx.regions_known_now())  # while the first call waits
     identity = ctx.identity()
     alias = None
     try:

@@ -97,3 +97,12 @@ def test_proxies_from_the_environment_read_once(monkeypatch: pytest.MonkeyPatch)
     assert environment_proxies() == {"https": "http://proxy.internal:3128"}
     monkeypatch.setenv("no_proxy", "169.254.169.254")
     assert environment_proxies() is None  # then botocore decides per host, as without the wizard
+
+
+def test_clients_prepared_in_the_background_make_no_call(aws: None) -> None:
+    ctx = AwsContext(AwsSettings(regions="us-east-1,eu-west-1"))
+    assert ctx.regions_known_now() == ["us-east-1", "eu-west-1"]
+    ctx.prepare_clients(("ec2", "kms"), ctx.regions_known_now()).join(timeout=30)
+    assert {("ec2", "us-east-1"), ("kms", "us-east-1"), ("ec2", "eu-west-1"), ("kms", "eu-west-1")} <= set(ctx._clients)
+    assert ctx.api_calls == 0
+    assert AwsContext(AwsSettings(regions="all")).regions_known_now() == ["us-east-1"]  # `all` needs a call

@@ -14,7 +14,7 @@ from wizard.aws.context import MAX_CONCURRENCY, AwsContext, CallerIdentity
 from wizard.catalog import Control
 from wizard.checks import CHECKS, Check, run_check
 from wizard.collectors.cache import ReadLog, recording_reads
-from wizard.collectors.inventory import Inventory
+from wizard.collectors.inventory import SERVICES_IN_EVERY_REGION, Inventory
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,7 @@ def run_audit(
 
     `changed_since`: this run changed the account at that time (a verify after an apply), so evidence that
     AWS may serve from before it (the credential report) is checked against IAM's current answer."""
+    ctx.prepare_clients(SERVICES_IN_EVERY_REGION, regions)  # while the first call is on its way
     identity = ctx.identity()
     started = datetime.now(UTC)
 

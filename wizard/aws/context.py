@@ -12,6 +12,7 @@ import re
 import threading
 import urllib.request
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -226,6 +227,27 @@ class AwsContext:
                     _use_safe_policy_decoding(client)
                 self._clients[key] = client
             return client
+
+    def prepare_clients(self, services: Iterable[str], regions: Iterable[str]) -> threading.Thread:
+        """Build these clients in a background thread, while the caller waits on the network (the first call,
+        or a sandbox still starting): each costs milliseconds of CPU that then need not come later."""
+
+        pairs = [(service, region) for region in regions for service in services]
+
+        def build() -> None:
+            for service, region in pairs:
+                self.client(service, region)
+
+        thread = threading.Thread(target=build, name="clients", daemon=True)
+        thread.start()
+        return thread
+
+    def regions_known_now(self) -> list[str]:
+        """The regions an audit will cover if they are known without a call (a list, or the home region);
+        for `all`, just the home region."""
+        if self._requested_regions is not None:
+            return self._requested_regions
+        return [self.home_region]
 
     @property
     def api_calls(self) -> int:

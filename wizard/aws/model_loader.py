@@ -14,8 +14,9 @@ from typing import Any
 from botocore.loaders import Loader
 
 
-class SharedLoader(Loader):
-    """botocore's Loader (which caches what it loads) with a lock per item, so concurrent first loads wait."""
+class OneLoadAtATime(Loader):
+    """For a botocore Loader (which caches what it loads): a lock per item, so concurrent first loads of the
+    same model wait for the one under way rather than each parsing it again."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,6 +34,10 @@ class SharedLoader(Loader):
     def load_data(self, name: str) -> Any:
         with self._lock(("data", name)):
             return super().load_data(name)
+
+
+class SharedLoader(OneLoadAtATime):
+    """botocore's own Loader, one load of each item at a time."""
 
 
 @cache

@@ -40,6 +40,8 @@ REGIONAL_READS = (
     "running_instances",
     "kms_keys",
 )
+# The services those regional reads call in every region (the clients an audit builds for each region).
+SERVICES_IN_EVERY_REGION = ("ec2", "kms", "cloudtrail", "config")
 
 
 def unique_trails(trails: Iterable[logging_reads.Trail]) -> list[logging_reads.Trail]:

@@ -229,10 +229,13 @@ def _start(
     settings = ProcessSettings()
     settings.apply()
     try:
+        from wizard.aws.permissions import SERVICES
         from wizard.sandbox.contact_api import install
+        from wizard.sandbox.moto_models import load_moto_models
         from wizard.sandbox.moto_server import BoundMotoServer
 
         install()
+        load_moto_models(SERVICES)
         try:
             server = BoundMotoServer(HOST, port)
         except OSError as error:
