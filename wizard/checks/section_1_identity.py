@@ -11,6 +11,7 @@ from wizard.aws.policy_documents import PolicyDocumentError, default_version_doc
 from wizard.checks.credential_rows import (
     GLOBAL,
     cite_report_rows,
+    console_users,
     days_since,
     fail_unless_gone,
     gone_since_report,
@@ -56,9 +57,7 @@ def root_account_use(inv: Inventory) -> Finding:
 @register("1.2", reads=("credential_report",))
 def console_users_have_mfa(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.2")
-    for row in report_users(inv, builder):
-        if not row.password_enabled:
-            continue
+    for row in console_users(inv, builder):
         if row.mfa_active:
             builder.passed(row.user, GLOBAL, "console password with MFA")
         elif not gone_since_report(inv, row, "password"):
@@ -137,10 +136,9 @@ def access_keys_rotated(inv: Inventory) -> Finding:
 def _summary_flag(control_id: str, inv: Inventory, flag: str, wanted: int, good: str, bad: str) -> Finding:
     value = inv.account_summary().get(flag)
     builder = FindingBuilder(control_id)
-    if value == wanted:
-        builder.passed("root", GLOBAL, f"{flag} = {value}: {good}")
-    else:
-        builder.failed("root", GLOBAL, f"{flag} = {value}: {bad}")
+    builder.judge(
+        "root", GLOBAL, value == wanted, passed=f"{flag} = {value}: {good}", failed=f"{flag} = {value}: {bad}"
+    )
     return builder.build(passed=good[0].upper() + good[1:] + ".", failed=bad[0].upper() + bad[1:] + ".")
 
 
@@ -202,13 +200,16 @@ def policies_only_on_groups_or_roles(inv: Inventory) -> Finding:
     for user in users:
         attached = [p["PolicyName"] for p in user.get("AttachedManagedPolicies", [])]
         inline = [p["PolicyName"] for p in user.get("UserPolicyList", [])]
-        if attached or inline:
-            parts = ([f"attached: {', '.join(attached)}"] if attached else []) + (
-                [f"inline: {', '.join(inline)}"] if inline else []
-            )
-            builder.failed(user["UserName"], GLOBAL, "policies on the user itself (" + "; ".join(parts) + ")")
-        else:
-            builder.passed(user["UserName"], GLOBAL, "permissions only through groups")
+        parts = ([f"attached: {', '.join(attached)}"] if attached else []) + (
+            [f"inline: {', '.join(inline)}"] if inline else []
+        )
+        builder.judge(
+            user["UserName"],
+            GLOBAL,
+            not parts,
+            passed="permissions only through groups",
+            failed="policies on the user itself (" + "; ".join(parts) + ")",
+        )
     return builder.build(
         passed="No user has policies of its own.",
         failed="{failing} user(s) have policies attached directly.",
@@ -225,10 +226,13 @@ def contact_details(inv: Inventory) -> Finding:
     contact = inv.contact_information()
     missing = [name for name in CONTACT_FIELDS if not contact.get(name)]
     builder = FindingBuilder("1.17")
-    if missing:
-        builder.failed("contact-information", GLOBAL, f"missing {', '.join(missing)}")
-    else:
-        builder.passed("contact-information", GLOBAL, f"{contact.get('FullName')}, {contact.get('PhoneNumber')}")
+    builder.judge(
+        "contact-information",
+        GLOBAL,
+        not missing,
+        passed=f"{contact.get('FullName')}, {contact.get('PhoneNumber')}",
+        failed=f"missing {', '.join(missing)}",
+    )
     return builder.build(
         passed="Contact details are set; confirm they are current.", failed="Contact details are incomplete."
     )
@@ -236,12 +240,16 @@ def contact_details(inv: Inventory) -> Finding:
 
 @register("1.18", reads=("security_contact",))
 def security_contact(inv: Inventory) -> Finding:
-    contact = inv.security_contact()
+    contact = inv.security_contact() or {}
     builder = FindingBuilder("1.18")
-    if contact and contact.get("EmailAddress"):
-        builder.passed("alternate-contact:SECURITY", GLOBAL, f"{contact.get('Name')} <{contact['EmailAddress']}>")
-    else:
-        builder.failed("alternate-contact:SECURITY", GLOBAL, "no security alternate contact registered")
+    email = contact.get("EmailAddress")
+    builder.judge(
+        "alternate-contact:SECURITY",
+        GLOBAL,
+        bool(email),
+        passed=f"{contact.get('Name')} <{email}>",
+        failed="no security alternate contact registered",
+    )
     return builder.build(passed="A security contact is registered.", failed="No security contact is registered.")
 
 
@@ -251,10 +259,13 @@ def instance_roles(inv: Inventory) -> Finding:
     for region, instances in each_region(inv, inv.running_instances, builder):
         for instance in instances:
             profile = instance.get("IamInstanceProfile", {}).get("Arn")
-            if profile:
-                builder.passed(instance["InstanceId"], region, f"instance profile {profile}")
-            else:
-                builder.failed(instance["InstanceId"], region, "running without an instance profile (role)")
+            builder.judge(
+                instance["InstanceId"],
+                region,
+                bool(profile),
+                passed=f"instance profile {profile}",
+                failed="running without an instance profile (role)",
+            )
     return builder.build(
         passed="All {total} running instances use an instance role.",
         failed="{failing} of {total} running instances have no instance role.",
@@ -276,9 +287,7 @@ def support_role(inv: Inventory) -> Finding:
 @register("1.21", reads=("credential_report",))
 def no_keys_at_initial_setup(inv: Inventory) -> Finding:
     builder = FindingBuilder("1.21")
-    for row in report_users(inv, builder):
-        if not row.password_enabled:
-            continue
+    for row in console_users(inv, builder):
         for key in row.active_keys():
             resource = f"{row.user}:access_key_{key.number}"
             if key.last_used is None:
@@ -323,10 +332,13 @@ def no_full_admin_policies(inv: Inventory) -> Finding:
     )
     for policy in admin:
         attachments = int(policy.get("AttachmentCount", 0))
-        if attachments:
-            builder.failed(policy["Arn"], GLOBAL, f'allows "*" on "*" and is attached {attachments} time(s)')
-        else:
-            builder.passed(policy["Arn"], GLOBAL, 'allows "*" on "*" but is attached to nothing')
+        builder.judge(
+            policy["Arn"],
+            GLOBAL,
+            not attachments,
+            passed='allows "*" on "*" but is attached to nothing',
+            failed=f'allows "*" on "*" and is attached {attachments} time(s)',
+        )
     return builder.build(
         passed='No attached customer-managed policy grants full "*:*" administrative rights.',
         failed='{failing} customer-managed polic(ies) grant full "*:*" rights.',

@@ -290,10 +290,13 @@ def cmk_rotation(inv: Inventory) -> Finding:
             if key.rotation_enabled is None:
                 continue
             label = f"{key.arn}" + (f" ({', '.join(key.aliases)})" if key.aliases else "")
-            if key.rotation_enabled:
-                builder.passed(key.arn, region, f"rotation enabled: {label}")
-            else:
-                builder.failed(key.arn, region, "automatic rotation disabled")
+            builder.judge(
+                key.arn,
+                region,
+                key.rotation_enabled,
+                passed=f"rotation enabled: {label}",
+                failed="automatic rotation disabled",
+            )
     return builder.build(
         passed="All {total} customer keys rotate yearly.",
         failed="{failing} of {total} customer keys do not rotate.",
@@ -312,10 +315,7 @@ def vpc_flow_logs(inv: Inventory) -> Finding:
             continue
         active = {f.get("ResourceId") for f in flow_logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
         for vpc in vpcs:
-            if vpc["VpcId"] in active:
-                builder.passed(vpc["VpcId"], region, "flow log active")
-            else:
-                builder.failed(vpc["VpcId"], region, "no flow log")
+            builder.judge(vpc["VpcId"], region, vpc["VpcId"] in active, passed="flow log active", failed="no flow log")
     return builder.build(
         passed="All {total} VPCs have flow logs.",
         failed="{failing} of {total} VPCs have no flow log.",

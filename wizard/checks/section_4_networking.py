@@ -107,12 +107,13 @@ def default_security_group_closed(inv: Inventory) -> Finding:
         for group in defaults:
             inbound, outbound = len(group.get("IpPermissions", [])), len(group.get("IpPermissionsEgress", []))
             label = f"default group of {group.get('VpcId')}"
-            if inbound or outbound:
-                builder.failed(
-                    group["GroupId"], region, f"{label} has {inbound} inbound and {outbound} outbound rule(s)"
-                )
-            else:
-                builder.passed(group["GroupId"], region, f"{label} has no rules")
+            builder.judge(
+                group["GroupId"],
+                region,
+                not (inbound or outbound),
+                passed=f"{label} has no rules",
+                failed=f"{label} has {inbound} inbound and {outbound} outbound rule(s)",
+            )
     return builder.build(
         passed="All {total} default security groups restrict all traffic.",
         failed="{failing} of {total} default security groups allow traffic.",
