@@ -24,7 +24,7 @@ import datetime as dt
 import enum
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -95,15 +95,7 @@ class Attested:
             return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "by": self.by,
-            "statement": self.statement,
-            "at": self.at,
-            "seq": self.seq,
-            "status": self.status,
-            "error_code": self.error_code,
-            "resources": list(self.resources),
-        }
+        return {**asdict(self), "resources": list(self.resources)}  # every field; in JSON a list
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> Attested:
