@@ -100,6 +100,18 @@ def fail_unless_gone(
         builder.failed(resource, GLOBAL, reason)
 
 
+def judge_credential(
+    inv: Inventory, builder: FindingBuilder, row: CredentialRow, credential: str, ok: bool, *, passed: str, failed: str
+) -> None:
+    """The row of `row.user`'s `credential` (resource "user:credential"): a PASS saying `passed` when `ok`, else
+    a FAIL saying `failed`, unless IAM says now that this run already fixed it."""
+    resource = f"{row.user}:{credential}"
+    if ok:
+        builder.passed(resource, GLOBAL, passed)
+    else:
+        fail_unless_gone(inv, builder, row, credential, resource, failed)
+
+
 def root_row(inv: Inventory) -> CredentialRow:
     for row in inv.credential_report():
         if row.is_root:

@@ -15,6 +15,7 @@ from wizard.checks.credential_rows import (
     days_since,
     fail_unless_gone,
     gone_since_report,
+    judge_credential,
     report_finding,
     report_users,
     root_row,
@@ -33,12 +34,11 @@ ROOT_VIRTUAL_MFA_SUFFIX = ":mfa/root-account-mfa-device"
 
 
 @register("1.1", reads=("credential_report",))
-def root_account_use(inv: Inventory) -> Finding:
+def root_account_use(inv: Inventory, builder: FindingBuilder) -> Finding:
     root = root_row(inv)
     uses = {"password": root.password_last_used}
     uses.update({f"access key {k.number}": k.last_used for k in root.keys})
     recent = {what: when for what, when in uses.items() if when and days_since(when, inv.now) < ROOT_USE_WINDOW_DAYS}
-    builder = FindingBuilder("1.1")
     if recent:
         what, when = max(recent.items(), key=lambda item: item[1])
         builder.failed(
@@ -55,8 +55,7 @@ def root_account_use(inv: Inventory) -> Finding:
 
 
 @register("1.2", reads=("credential_report",))
-def console_users_have_mfa(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.2")
+def console_users_have_mfa(inv: Inventory, builder: FindingBuilder) -> Finding:
     for row in console_users(inv, builder):
         if row.mfa_active:
             builder.passed(row.user, GLOBAL, "console password with MFA")
@@ -78,8 +77,7 @@ def _last_activity(used: datetime | None, fallback: datetime | None) -> tuple[da
 
 
 @register("1.3", reads=("credential_report",))
-def unused_credentials_disabled(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.3")
+def unused_credentials_disabled(inv: Inventory, builder: FindingBuilder) -> Finding:
     for row in report_users(inv, builder):
         credentials: list[tuple[str, datetime | None, str]] = []
         if row.password_enabled:
@@ -89,16 +87,12 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
             when, how = _last_activity(key.last_used, key.last_rotated or row.created)
             credentials.append((f"access_key_{key.number}", when, how))
         for credential, when, how in credentials:
-            resource = f"{row.user}:{credential}"
             if when is None:
-                builder.passed(resource, GLOBAL, f"{credential} has no recorded dates")
+                builder.passed(f"{row.user}:{credential}", GLOBAL, f"{credential} has no recorded dates")
                 continue
             days = days_since(when, inv.now)
             text = f"{credential} {how} {days} day(s) ago"
-            if days >= UNUSED_CREDENTIAL_DAYS:
-                fail_unless_gone(inv, builder, row, credential, resource, text)
-            else:
-                builder.passed(resource, GLOBAL, text)
+            judge_credential(inv, builder, row, credential, days < UNUSED_CREDENTIAL_DAYS, passed=text, failed=text)
     return report_finding(
         inv,
         builder,
@@ -109,21 +103,24 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
 
 
 @register("1.4", reads=("credential_report",))
-def access_keys_rotated(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.4")
+def access_keys_rotated(inv: Inventory, builder: FindingBuilder) -> Finding:
     for row in report_users(inv, builder):
         for key in row.active_keys():
-            resource = f"{row.user}:access_key_{key.number}"
+            credential = f"access_key_{key.number}"
             rotated = key.last_rotated or row.created
             if rotated is None:
-                builder.passed(resource, GLOBAL, "no rotation date recorded")
+                builder.passed(f"{row.user}:{credential}", GLOBAL, "no rotation date recorded")
                 continue
             days = days_since(rotated, inv.now)
-            if days > KEY_ROTATION_DAYS:
-                reason = f"active key last rotated {days} days ago"
-                fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
-            else:
-                builder.passed(resource, GLOBAL, f"active key rotated {days} day(s) ago")
+            judge_credential(
+                inv,
+                builder,
+                row,
+                credential,
+                days <= KEY_ROTATION_DAYS,
+                passed=f"active key rotated {days} day(s) ago",
+                failed=f"active key last rotated {days} days ago",
+            )
     return report_finding(
         inv,
         builder,
@@ -133,9 +130,8 @@ def access_keys_rotated(inv: Inventory) -> Finding:
     )
 
 
-def _summary_flag(control_id: str, inv: Inventory, flag: str, wanted: int, good: str, bad: str) -> Finding:
+def _summary_flag(inv: Inventory, builder: FindingBuilder, flag: str, wanted: int, good: str, bad: str) -> Finding:
     value = inv.account_summary().get(flag)
-    builder = FindingBuilder(control_id)
     builder.judge(
         "root", GLOBAL, value == wanted, passed=f"{flag} = {value}: {good}", failed=f"{flag} = {value}: {bad}"
     )
@@ -143,18 +139,19 @@ def _summary_flag(control_id: str, inv: Inventory, flag: str, wanted: int, good:
 
 
 @register("1.12", reads=("account_summary",))
-def no_root_access_key(inv: Inventory) -> Finding:
-    return _summary_flag("1.12", inv, "AccountAccessKeysPresent", 0, "root has no access key", "root has an access key")
+def no_root_access_key(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _summary_flag(
+        inv, builder, "AccountAccessKeysPresent", 0, "root has no access key", "root has an access key"
+    )
 
 
 @register("1.13", reads=("account_summary",))
-def root_mfa(inv: Inventory) -> Finding:
-    return _summary_flag("1.13", inv, "AccountMFAEnabled", 1, "root has MFA enabled", "root has no MFA")
+def root_mfa(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _summary_flag(inv, builder, "AccountMFAEnabled", 1, "root has MFA enabled", "root has no MFA")
 
 
 @register("1.14", reads=("account_summary", "virtual_mfa_devices"))
-def root_hardware_mfa(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.14")
+def root_hardware_mfa(inv: Inventory, builder: FindingBuilder) -> Finding:
     if inv.account_summary().get("AccountMFAEnabled") != 1:
         builder.failed("root", GLOBAL, "root has no MFA at all")
     else:
@@ -172,9 +169,9 @@ def root_hardware_mfa(inv: Inventory) -> Finding:
 
 
 @register("1.15")
-def security_questions(inv: Inventory) -> Finding:
+def security_questions(inv: Inventory, builder: FindingBuilder) -> Finding:
     return Finding(
-        "1.15",
+        builder.control_id,
         Status.MANUAL,
         "No AWS API shows security questions: check them in the console (Account > Configure Security "
         "Challenge Questions) and attest.",
@@ -182,8 +179,7 @@ def security_questions(inv: Inventory) -> Finding:
 
 
 @register("1.16", reads=("authorization_details",))
-def policies_only_on_groups_or_roles(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.16")
+def policies_only_on_groups_or_roles(inv: Inventory, builder: FindingBuilder) -> Finding:
     users = inv.authorization_details().users
     with_policies = [u for u in users if u.get("AttachedManagedPolicies") or u.get("UserPolicyList")]
     cite(
@@ -222,10 +218,9 @@ CONTACT_FIELDS = ("FullName", "AddressLine1", "City", "PostalCode", "CountryCode
 
 
 @register("1.17", reads=("contact_information",))
-def contact_details(inv: Inventory) -> Finding:
+def contact_details(inv: Inventory, builder: FindingBuilder) -> Finding:
     contact = inv.contact_information()
     missing = [name for name in CONTACT_FIELDS if not contact.get(name)]
-    builder = FindingBuilder("1.17")
     builder.judge(
         "contact-information",
         GLOBAL,
@@ -239,9 +234,8 @@ def contact_details(inv: Inventory) -> Finding:
 
 
 @register("1.18", reads=("security_contact",))
-def security_contact(inv: Inventory) -> Finding:
+def security_contact(inv: Inventory, builder: FindingBuilder) -> Finding:
     contact = inv.security_contact() or {}
-    builder = FindingBuilder("1.18")
     email = contact.get("EmailAddress")
     builder.judge(
         "alternate-contact:SECURITY",
@@ -254,8 +248,7 @@ def security_contact(inv: Inventory) -> Finding:
 
 
 @register("1.19", regional_reads=("running_instances",))
-def instance_roles(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.19")
+def instance_roles(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, instances in each_region(inv, inv.running_instances, builder):
         for instance in instances:
             profile = instance.get("IamInstanceProfile", {}).get("Arn")
@@ -274,8 +267,7 @@ def instance_roles(inv: Inventory) -> Finding:
 
 
 @register("1.20", reads=("authorization_details",))
-def support_role(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.20")
+def support_role(inv: Inventory, builder: FindingBuilder) -> Finding:
     for role in inv.authorization_details().roles:
         if any(p.get("PolicyArn", "").endswith(SUPPORT_POLICY_SUFFIX) for p in role.get("AttachedManagedPolicies", [])):
             builder.passed(role["RoleName"], GLOBAL, "role has AWSSupportAccess attached")
@@ -285,8 +277,7 @@ def support_role(inv: Inventory) -> Finding:
 
 
 @register("1.21", reads=("credential_report",))
-def no_keys_at_initial_setup(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.21")
+def no_keys_at_initial_setup(inv: Inventory, builder: FindingBuilder) -> Finding:
     for row in console_users(inv, builder):
         for key in row.active_keys():
             resource = f"{row.user}:access_key_{key.number}"
@@ -305,8 +296,7 @@ def no_keys_at_initial_setup(inv: Inventory) -> Finding:
 
 
 @register("1.22", reads=("authorization_details",))
-def no_full_admin_policies(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.22")
+def no_full_admin_policies(inv: Inventory, builder: FindingBuilder) -> Finding:
     policies = inv.authorization_details().policies
     admin: list[dict[str, Any]] = []
     for policy in policies:

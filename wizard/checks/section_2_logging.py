@@ -58,8 +58,7 @@ def trail_is_compliant(trail: Trail) -> tuple[bool, str]:
 
 
 @register("2.1", regional_reads=("trails",))
-def cloudtrail_all_regions(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.1")
+def cloudtrail_all_regions(inv: Inventory, builder: FindingBuilder) -> Finding:
     for trail in _trails(inv, builder):
         ok, reason = trail_is_compliant(trail)
         builder.add(trail.arn, trail.home_region, Status.PASS if ok else Status.FAIL, reason)
@@ -72,8 +71,7 @@ def cloudtrail_all_regions(inv: Inventory) -> Finding:
     )
 
 
-def _per_trail(control_id: str, inv: Inventory, verdict: Any, passed: str, failed: str) -> Finding:
-    builder = FindingBuilder(control_id)
+def _per_trail(inv: Inventory, builder: FindingBuilder, verdict: Any, passed: str, failed: str) -> Finding:
     for trail in _trails(inv, builder):
         ok, reason = verdict(trail)
         builder.add(trail.arn, trail.home_region, Status.PASS if ok else Status.FAIL, reason)
@@ -83,14 +81,14 @@ def _per_trail(control_id: str, inv: Inventory, verdict: Any, passed: str, faile
 
 
 @register("2.2", regional_reads=("trails",))
-def log_file_validation(inv: Inventory) -> Finding:
+def log_file_validation(inv: Inventory, builder: FindingBuilder) -> Finding:
     def verdict(trail: Trail) -> tuple[bool, str]:
         on = bool(trail.info.get("LogFileValidationEnabled"))
         return on, "log file validation " + ("enabled" if on else "disabled")
 
     return _per_trail(
-        "2.2",
         inv,
+        builder,
         verdict,
         "All {total} trails validate their log files.",
         "{failing} of {total} trails do not validate log files.",
@@ -151,10 +149,9 @@ def bucket_public_exposure(bucket: BucketFacts, account_block: dict[str, bool] |
     return reasons
 
 
-def _per_trail_bucket(control_id: str, inv: Inventory, verdict: Any, passed: str, failed: str) -> Finding:
+def _per_trail_bucket(inv: Inventory, builder: FindingBuilder, verdict: Any, passed: str, failed: str) -> Finding:
     """A check of each bucket a trail delivers to (once, however many trails share it): verdict(trail, bucket)
     says (status, reason)."""
-    builder = FindingBuilder(control_id)
     for trail, bucket in _trail_buckets(inv, builder):
         status, reason = verdict(trail, bucket)
         builder.add(f"arn:aws:s3:::{bucket.name}", bucket.region, status, reason)
@@ -164,7 +161,7 @@ def _per_trail_bucket(control_id: str, inv: Inventory, verdict: Any, passed: str
 
 
 @register("2.3", reads=("account_public_access_block", "trail_buckets"), regional_reads=("trails",))
-def trail_bucket_not_public(inv: Inventory) -> Finding:
+def trail_bucket_not_public(inv: Inventory, builder: FindingBuilder) -> Finding:
     def verdict(trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
         try:
             account_block = inv.account_public_access_block()
@@ -179,8 +176,8 @@ def trail_bucket_not_public(inv: Inventory) -> Finding:
         return Status.PASS, f"not public (bucket of {trail.name})"
 
     return _per_trail_bucket(
-        "2.3",
         inv,
+        builder,
         verdict,
         "No CloudTrail bucket is publicly accessible.",
         "{failing} CloudTrail bucket(s) are publicly accessible.",
@@ -188,7 +185,7 @@ def trail_bucket_not_public(inv: Inventory) -> Finding:
 
 
 @register("2.4", regional_reads=("trails",))
-def trail_cloudwatch_logs(inv: Inventory) -> Finding:
+def trail_cloudwatch_logs(inv: Inventory, builder: FindingBuilder) -> Finding:
     def verdict(trail: Trail) -> tuple[bool, str]:
         if not trail.log_group_arn:
             return False, "not sent to CloudWatch Logs"
@@ -206,8 +203,8 @@ def trail_cloudwatch_logs(inv: Inventory) -> Finding:
         return True, f"sends to {trail.log_group_arn}, last delivery {age * 24:.1f} h ago"
 
     return _per_trail(
-        "2.4",
         inv,
+        builder,
         verdict,
         "All {total} trails deliver to CloudWatch Logs.",
         "{failing} of {total} trails do not deliver to CloudWatch Logs.",
@@ -215,8 +212,7 @@ def trail_cloudwatch_logs(inv: Inventory) -> Finding:
 
 
 @register("2.5", regional_reads=("config_state",))
-def config_all_regions(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.5")
+def config_all_regions(inv: Inventory, builder: FindingBuilder) -> Finding:
     global_types_somewhere = False
     regions_seen = 0
     for region, state in each_region(inv, inv.config_state, builder):
@@ -252,15 +248,15 @@ def config_all_regions(inv: Inventory) -> Finding:
 
 
 @register("2.6", reads=("trail_buckets",), regional_reads=("trails",))
-def trail_bucket_access_logging(inv: Inventory) -> Finding:
+def trail_bucket_access_logging(inv: Inventory, builder: FindingBuilder) -> Finding:
     def verdict(trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
         if bucket.logging:
             return Status.PASS, f"access logs to {bucket.logging.get('TargetBucket')}"
         return Status.FAIL, f"server access logging disabled (bucket of {trail.name})"
 
     return _per_trail_bucket(
-        "2.6",
         inv,
+        builder,
         verdict,
         "Access logging is on for every CloudTrail bucket.",
         "{failing} CloudTrail bucket(s) without access logging.",
@@ -268,14 +264,14 @@ def trail_bucket_access_logging(inv: Inventory) -> Finding:
 
 
 @register("2.7", regional_reads=("trails",))
-def trail_kms_encryption(inv: Inventory) -> Finding:
+def trail_kms_encryption(inv: Inventory, builder: FindingBuilder) -> Finding:
     def verdict(trail: Trail) -> tuple[bool, str]:
         key = trail.info.get("KmsKeyId")
         return bool(key), f"encrypted with {key}" if key else "logs not encrypted with a KMS key (SSE-KMS)"
 
     return _per_trail(
-        "2.7",
         inv,
+        builder,
         verdict,
         "All {total} trails encrypt logs with KMS.",
         "{failing} of {total} trails do not use KMS encryption.",
@@ -283,8 +279,7 @@ def trail_kms_encryption(inv: Inventory) -> Finding:
 
 
 @register("2.8", regional_reads=("kms_keys",))
-def cmk_rotation(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.8")
+def cmk_rotation(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, keys in each_region(inv, inv.kms_keys, builder):
         for key in keys:
             if key.rotation_enabled is None:
@@ -305,8 +300,7 @@ def cmk_rotation(inv: Inventory) -> Finding:
 
 
 @register("2.9", regional_reads=("vpcs", "flow_logs"))
-def vpc_flow_logs(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.9")
+def vpc_flow_logs(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, vpcs in each_region(inv, inv.vpcs, builder):
         try:
             flow_logs = inv.flow_logs(region)
