@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from wizard.audit.findings import Finding, FindingBuilder, Status
 from wizard.collectors.cache import recording_evidence
@@ -27,6 +27,13 @@ class Check:
 
 
 CHECKS: dict[str, Check] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def named_as(wrapper: F, wrapped: Callable[..., Any]) -> F:
+    """`wrapper` named as the function it runs (module, name, docstring), its annotations left its own."""
+    functools.update_wrapper(wrapper, wrapped, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+    return wrapper
 
 
 def register(
@@ -45,9 +52,7 @@ def register(
         def check(inventory: Inventory) -> Finding:
             return body(inventory, FindingBuilder(control_id))
 
-        # Named as the body (its annotations stay its own: the body takes a builder, the check does not).
-        functools.update_wrapper(check, body, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
-        CHECKS[control_id] = Check(control_id, check, reads, regional_reads)
+        CHECKS[control_id] = Check(control_id, named_as(check, body), reads, regional_reads)
         return check
 
     return decorate

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from wizard.audit.findings import Finding, FindingBuilder, Status
 from wizard.aws.policy_documents import as_list, statements
-from wizard.checks.registry import CheckBody, each_region, register
+from wizard.checks.registry import CheckBody, each_region, named_as, register
 from wizard.collectors.inventory import Inventory, unique_trails
 from wizard.collectors.logging_reads import BucketFacts, Trail, delivery_age_days
 from wizard.errors import AwsReadError
@@ -62,10 +61,6 @@ TrailVerdict = Callable[[Inventory, Trail], tuple[bool, str]]
 BucketVerdict = Callable[[Inventory, Trail, BucketFacts], tuple[Status, str]]
 
 
-def _named_as(check: CheckBody, verdict: Callable[..., Any]) -> CheckBody:
-    return functools.update_wrapper(check, verdict, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
-
-
 def each_trail(*, passed: str, failed: str, any_passes: bool = False) -> Callable[[TrailVerdict], CheckBody]:
     """A check of each trail on its own: the decorated verdict(inv, trail) says (passes, reason). No trail fails."""
 
@@ -82,7 +77,7 @@ def each_trail(*, passed: str, failed: str, any_passes: bool = False) -> Callabl
                 any_passes=any_passes,
             )
 
-        return _named_as(check, verdict)
+        return named_as(check, verdict)
 
     return decorate
 
@@ -174,7 +169,7 @@ def each_trail_bucket(*, passed: str, failed: str) -> Callable[[BucketVerdict], 
                 passed=passed, failed=failed, empty="No trail delivers to an S3 bucket.", empty_status=Status.FAIL
             )
 
-        return _named_as(check, verdict)
+        return named_as(check, verdict)
 
     return decorate
 
