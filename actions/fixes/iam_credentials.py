@@ -103,6 +103,13 @@ class _CredentialChanges:
         return cls([], [], [], [], [])
 
 
+def _key_status(fix: FixContext, user: str, key_id: str, status: str, purpose: str, risk: Risk = Risk.SAFE) -> ApiCall:
+    """The call that makes `user`'s access key `key_id` "Inactive" (deactivates it) or "Active" again."""
+    verb = "deactivate" if status == "Inactive" else "reactivate"
+    params = {"UserName": user, "AccessKeyId": key_id, "Status": status}
+    return ApiCall(f"{verb}-{key_id}", "iam", "UpdateAccessKey", params, fix.home_region, purpose, risk)
+
+
 def _plan_key(
     fix: FixContext, changes: _CredentialChanges, row: CredentialRow, slot: int, control_id: str, due: KeyDue
 ) -> None:
@@ -138,28 +145,9 @@ def _plan_key(
     if reason is None:
         changes.notes.append(f"{label} ({key_id}) no longer fails {control_id} by IAM's current data; not changed.")
         return
-    params = {"UserName": row.user, "AccessKeyId": key_id}
-    changes.steps.append(
-        ApiCall(
-            f"deactivate-{key_id}",
-            "iam",
-            "UpdateAccessKey",
-            {**params, "Status": "Inactive"},
-            fix.home_region,
-            f"deactivate {label} ({key_id}), {reason}: programs using it get AccessDenied until it is reactivated",
-            Risk.DISRUPTIVE,
-        )
-    )
-    changes.undo.append(
-        ApiCall(
-            f"reactivate-{key_id}",
-            "iam",
-            "UpdateAccessKey",
-            {**params, "Status": "Active"},
-            fix.home_region,
-            f"reactivate {label} ({key_id})",
-        )
-    )
+    purpose = f"deactivate {label} ({key_id}), {reason}: programs using it get AccessDenied until it is reactivated"
+    changes.steps.append(_key_status(fix, row.user, key_id, "Inactive", purpose, Risk.DISRUPTIVE))
+    changes.undo.append(_key_status(fix, row.user, key_id, "Active", f"reactivate {label} ({key_id})"))
     changes.affected.append(f"user {row.user}: whatever signs requests with access key {key_id}")
 
 

@@ -6,9 +6,10 @@ ask this module rather than the inventory directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from actions.registry import FixContext
+from actions.registry import Builder, FixContext, RegisteredFix, register_fix
 from wizard.checks.section_2_logging import trail_is_compliant
 from wizard.collectors.logging_reads import Trail, log_group_name_and_region
 
@@ -98,3 +99,13 @@ def log_group_of(target: TrailTarget, fix: FixContext) -> tuple[str, str]:
 
 # What every fix of a trail reads to find the trails (`all_trails`, `main_trail`).
 TRAIL_READS = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")
+
+
+def register_trail_fix(
+    plan_id: str, control_ids: Iterable[str], *, title: str, permissions: tuple[str, ...]
+) -> Callable[[Builder], RegisteredFix]:
+    """`register_fix` for a fix of the trails 2.1 decides on: it is built after 2.1's plan (the fix "cloudtrail")
+    and reads the trails (`TRAIL_READS`) besides its own `permissions`."""
+    return register_fix(
+        plan_id, control_ids, title=title, requires=("cloudtrail",), permissions=(*TRAIL_READS, *permissions)
+    )

@@ -13,18 +13,7 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from benchmarks.fault_proxy import (
-    FaultProxy,
-    RequestInfo,
-    classify,
-    delay,
-    deny,
-    drop,
-    error,
-    error500,
-    error_response,
-    throttle,
-)
+from benchmarks.fault_proxy import FaultProxy, RequestInfo, classify, faults
 
 REGION = "us-east-1"
 NO_RETRIES = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=10)
@@ -122,7 +111,7 @@ def test_error_bodies_parse_as_botocore_errors_in_every_protocol(protocol: str, 
     from botocore.parsers import create_parser
 
     info = RequestInfo("svc", "Op", REGION, protocol, "POST", "/")
-    status_out, headers, body = error_response(info, status, code, "why <it> failed & more")
+    status_out, headers, body = faults.error_response(info, status, code, "why <it> failed & more")
     parsed = create_parser(protocol).parse(
         {"status_code": status_out, "headers": HeadersDict(headers), "body": body}, None
     )
@@ -134,7 +123,7 @@ def test_error_bodies_parse_as_botocore_errors_in_every_protocol(protocol: str, 
 def test_delay_adds_its_time_to_matching_requests_only(proxy: FaultProxy, client: ClientFactory) -> None:
     kms = client("kms")
     kms.list_keys()  # connection and model warm-up
-    rule = proxy.add_rule("kms:ListKeys", delay(0.4))
+    rule = proxy.add_rule("kms:ListKeys", faults.delay(0.4))
 
     started = time.monotonic()
     kms.list_keys()
@@ -150,14 +139,14 @@ def test_delay_adds_its_time_to_matching_requests_only(proxy: FaultProxy, client
 
 
 def test_throttle_answers_throttling_exception_n_times(proxy: FaultProxy, client: ClientFactory) -> None:
-    proxy.add_rule("iam:GetAccountSummary", throttle(2))
+    proxy.add_rule("iam:GetAccountSummary", faults.throttle(2))
     iam = client("iam")
     assert error_of(iam.get_account_summary) == ("ThrottlingException", 400)
     assert error_of(iam.get_account_summary) == ("ThrottlingException", 400)
     assert "SummaryMap" in iam.get_account_summary()
     assert proxy.rules == []  # a rule with `times` retires when used up
 
-    proxy.add_rule("iam:GetAccountSummary", throttle(2))
+    proxy.add_rule("iam:GetAccountSummary", faults.throttle(2))
     reply = client("iam", STANDARD_RETRIES).get_account_summary()
     assert reply["ResponseMetadata"]["RetryAttempts"] == 2
     assert proxy.counts[("iam", "GetAccountSummary")] == 6
@@ -165,9 +154,9 @@ def test_throttle_answers_throttling_exception_n_times(proxy: FaultProxy, client
 
 
 def test_throttling_in_json_protocol_is_retried_as_throttling(proxy: FaultProxy, client: ClientFactory) -> None:
-    proxy.add_rule("kms:ListKeys", throttle(1))
+    proxy.add_rule("kms:ListKeys", faults.throttle(1))
     assert error_of(client("kms").list_keys) == ("ThrottlingException", 400)
-    proxy.add_rule("kms:ListKeys", throttle(1))
+    proxy.add_rule("kms:ListKeys", faults.throttle(1))
     assert client("kms", STANDARD_RETRIES).list_keys()["ResponseMetadata"]["RetryAttempts"] == 1
 
 
@@ -182,21 +171,21 @@ def test_throttling_in_json_protocol_is_retried_as_throttling(proxy: FaultProxy,
 def test_deny_answers_403_access_denied_in_the_protocols_shape(
     proxy: FaultProxy, client: ClientFactory, service: str, operation: str, code: str
 ) -> None:
-    proxy.add_rule(f"{service}:*", deny())
+    proxy.add_rule(f"{service}:*", faults.deny())
     assert error_of(getattr(client(service), operation)) == (code, 403)
 
 
 def test_deny_code_can_be_chosen(proxy: FaultProxy, client: ClientFactory) -> None:
-    proxy.add_rule("ec2:DescribeVpcs", deny(code="AccessDenied", times=1))
+    proxy.add_rule("ec2:DescribeVpcs", faults.deny(code="AccessDenied", times=1))
     ec2 = client("ec2")
     assert error_of(ec2.describe_vpcs) == ("AccessDenied", 403)
     assert "Vpcs" in ec2.describe_vpcs()
 
 
 def test_error500_and_custom_errors(proxy: FaultProxy, client: ClientFactory) -> None:
-    proxy.add_rule("sts:GetCallerIdentity", error500(times=1))
-    proxy.add_rule("kms:ListKeys", error500(times=1))
-    proxy.add_rule("kms:ListAliases", error(400, "KMSInvalidStateException", "key is pending deletion"))
+    proxy.add_rule("sts:GetCallerIdentity", faults.error500(times=1))
+    proxy.add_rule("kms:ListKeys", faults.error500(times=1))
+    proxy.add_rule("kms:ListAliases", faults.error(400, "KMSInvalidStateException", "key is pending deletion"))
     assert error_of(client("sts").get_caller_identity) == ("InternalFailure", 500)
     assert error_of(client("kms").list_keys) == ("InternalFailure", 500)
     assert error_of(client("kms").list_aliases) == ("KMSInvalidStateException", 400)
@@ -206,7 +195,7 @@ def test_error500_and_custom_errors(proxy: FaultProxy, client: ClientFactory) ->
 def test_drop_closes_the_connection_without_an_answer(proxy: FaultProxy, client: ClientFactory) -> None:
     kms = client("kms")
     kms.list_keys()  # a pooled keep-alive connection exists: the drop must not look like a stale one
-    rule = proxy.add_rule("kms:ListKeys", drop())
+    rule = proxy.add_rule("kms:ListKeys", faults.drop())
     with pytest.raises(botocore.exceptions.ConnectionClosedError):
         kms.list_keys()
     assert proxy.records[-1].outcome == "drop"
@@ -234,8 +223,8 @@ def test_switched_off_refuses_connections_and_back_on_serves_again(proxy: FaultP
 
 
 def test_rule_patterns_and_predicates(proxy: FaultProxy, client: ClientFactory) -> None:
-    proxy.add_rule(["kms:ListA*", "sts:*"], deny())
-    proxy.add_rule(lambda info: info.region == REGION and info.operation == "ListKeys", error500())
+    proxy.add_rule(["kms:ListA*", "sts:*"], faults.deny())
+    proxy.add_rule(lambda info: info.region == REGION and info.operation == "ListKeys", faults.error500())
     assert error_of(client("kms").list_aliases)[0] == "AccessDeniedException"
     assert error_of(client("sts").get_caller_identity)[0] == "AccessDenied"
     assert error_of(client("kms").list_keys)[0] == "InternalFailure"
@@ -243,7 +232,7 @@ def test_rule_patterns_and_predicates(proxy: FaultProxy, client: ClientFactory) 
     proxy.clear_rules()
     assert "Keys" in client("kms").list_keys()
     with pytest.raises(ValueError):
-        proxy.add_rule("ListKeys", deny())
+        proxy.add_rule("ListKeys", faults.deny())
 
 
 def test_32_concurrent_clients_with_faults_and_an_outage(proxy: FaultProxy, client: ClientFactory) -> None:
@@ -252,8 +241,8 @@ def test_32_concurrent_clients_with_faults_and_an_outage(proxy: FaultProxy, clie
     kms = client("kms", Config(retries={"total_max_attempts": 1}, max_pool_connections=workers))
     sts.get_caller_identity()
     proxy.reset_counts()
-    proxy.add_rule("*", delay(0.05))
-    proxy.add_rule("kms:ListKeys", throttle(10))
+    proxy.add_rule("*", faults.delay(0.05))
+    proxy.add_rule("kms:ListKeys", faults.throttle(10))
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
     start = threading.Barrier(workers + 1)

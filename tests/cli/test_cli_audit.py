@@ -41,19 +41,23 @@ def test_json_audit_of_all_regions_reports_all_49_controls_in_order(endpoint: st
     assert evidence["operation"] == "iam:GetAccountPasswordPolicy"
     assert evidence["cli"] == "aws iam get-account-password-policy --region us-east-1"
     assert evidence["response"]["PasswordPolicy"]["MinimumPasswordLength"] == 14
+    assert {k: v for k, v in by_id["1.5"].items() if k not in ("benchmark_ids", "resources", "evidence")} == {
+        "id": "1.5",
+        "title": "Ensure IAM password policy requires at least one uppercase letter",
+        "section": "1",
+        "level": 1,
+        "scored": True,
+        "status": "PASS",
+        "summary": "The password policy requires an uppercase letter.",
+        "fix": "auto",
+        "security_hub": ["IAM.11"],
+    }
+    assert by_id["1.5"]["benchmark_ids"]["1.2.0"] == ["1.5"]
+    assert by_id["1.5"]["resources"] == [
+        {"id": "password-policy", "region": "global", "status": "PASS", "reason": "RequireUppercaseCharacters: True"}
+    ]
     for control in report["controls"]:
-        assert set(control) >= {
-            "id",
-            "title",
-            "section",
-            "level",
-            "scored",
-            "status",
-            "summary",
-            "fix",
-            "resources",
-            "evidence",
-        }
+        assert set(control) >= set(by_id["1.5"])  # every control reports the same fields
         assert control["status"] in {"PASS", "FAIL", "MANUAL", "ERROR", "NOT_APPLICABLE"}
 
 

@@ -18,17 +18,11 @@ from actions.fixes.account_contacts import (
 from actions.options import FixOptions
 from tests.support.accounts import HOME
 from tests.support.auditing import audit_one
-from tests.support.contacts import COMPLETE_CONTACT
+from tests.support.contacts import COMPLETE_CONTACT, SECURITY_CONTACT_OPTIONS
 from tests.support.fixing import assert_nothing_left, fix, fresh_context
 from wizard.audit.findings import Status
 from wizard.errors import UsageError
 
-SECURITY = {
-    "security_contact_name": "Security Team",
-    "security_contact_email": "security@example.com",
-    "security_contact_phone": "+1 555 0100 123",
-    "security_contact_title": "SecOps",
-}
 # COMPLETE_CONTACT as the 1.17 fix's options give it.
 COMPLETE_OPTIONS = FixOptions(
     contact_full_name="Ada Admin",
@@ -49,28 +43,28 @@ def security_contact() -> dict:
 # -- 1.18 --------------------------------------------------------------------------------------------------
 def test_1_18_registers_the_security_contact_from_options(ctx) -> None:
     assert audit_one(ctx, "1.18").status is Status.FAIL
-    run = fix(ctx, "1.18", options=FixOptions(**SECURITY))
+    run = fix(ctx, "1.18", options=FixOptions(**SECURITY_CONTACT_OPTIONS))
     [plan] = run.selection.plans
     [step] = plan.steps
     assert (step.service, step.operation) == ("account", "PutAlternateContact")
     assert step.params == {
         "AlternateContactType": "SECURITY",
-        "Name": "Security Team",
+        "Name": "Sec Team",
         "EmailAddress": "security@example.com",
         "PhoneNumber": "+1 555 0100 123",
-        "Title": "SecOps",
+        "Title": "CISO",
     }
     assert [u.operation for u in plan.undo] == ["DeleteAlternateContact"]
     assert all(o.ok for o in run.outcomes)
     contact = security_contact()
     assert (contact["Name"], contact["EmailAddress"], contact["Title"]) == (
-        "Security Team",
+        "Sec Team",
         "security@example.com",
-        "SecOps",
+        "CISO",
     )
     assert audit_one(ctx, "1.18").status is Status.PASS
     assert_nothing_left(ctx, "1.18")
-    assert security_contact_plan(fresh_context(ctx, options=FixOptions(**SECURITY))).is_empty
+    assert security_contact_plan(fresh_context(ctx, options=FixOptions(**SECURITY_CONTACT_OPTIONS))).is_empty
 
 
 def test_1_18_without_the_values_is_refused_with_the_flags_it_needs(ctx) -> None:
@@ -97,7 +91,7 @@ def test_1_18_without_the_values_is_refused_with_the_flags_it_needs(ctx) -> None
 )
 def test_security_contact_options_are_validated(changes: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message):
-        FixOptions(**{**SECURITY, **changes})
+        FixOptions(**{**SECURITY_CONTACT_OPTIONS, **changes})
 
 
 # -- 1.17 --------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from actions.apply_engine import ApplyReport, ApplyRun
 from actions.options import FixOptions
 from actions.registry import FixContext
 from actions.workflow import Decision, FixSelection, prepare_fixes
+from tests.support.contacts import SECURITY_CONTACT_OPTIONS
 from wizard.audit.findings import Finding
 from wizard.audit.run import AuditResult
 from wizard.aws.context import AwsContext
@@ -20,13 +21,7 @@ from wizard.plans.executor import PlanOutcome, StepOutcome, run_plans
 from wizard.plans.model import ApiCall, Plan
 
 # Every question a fix asks, answered (alarms, the security contact), as a user of `apply --all-failing` would.
-ANSWERED = FixOptions(
-    alarm_endpoint="sec@example.com",
-    security_contact_name="Sec Team",
-    security_contact_email="security@example.com",
-    security_contact_phone="+1 555 0100 123",
-    security_contact_title="CISO",
-)
+ANSWERED = FixOptions(alarm_endpoint="sec@example.com", **SECURITY_CONTACT_OPTIONS)
 
 
 @dataclass

@@ -9,7 +9,7 @@ before a snapshot is taken, so the pictures compare byte for byte.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,115 +87,97 @@ def mask(widget: Static, pattern: str, replacement: str) -> None:
 
 
 # -- snapshots at 80x24 --------------------------------------------------------------------------------------
-def test_overview(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=until_overview)
+RunBefore = Callable[[Any, Path], Awaitable[None]]  # from the start of the demo to a screen
 
 
-def test_overview_large(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=LARGE, run_before=until_overview)
+async def visit(pilot: Any, control_id: str | None, *keys: tuple[str, ...]) -> None:
+    """From the overview (into the control `control_id`, when given), each group of `keys` pressed in turn and
+    the screen left to settle after it."""
+    if control_id:
+        await open_control(pilot, control_id)
+    else:
+        await until_overview(pilot)
+    for group in keys:
+        await pilot.press(*group)
+        await settle(pilot)
 
 
-@pytest.mark.parametrize("tab", ["tab-fix", "tab-evidence", "tab-why"])
-def test_control_tabs(snap_compare: Any, sandbox: Any, tmp_path: Path, tab: str) -> None:
-    async def run_before(pilot: Any) -> None:
+async def many_calls_to_confirm(pilot: Any, tmp_path: Path) -> None:
+    await visit(pilot, "2.5", ("a",))
+    confirm = pilot.app.screen
+    assert isinstance(confirm, ConfirmScreen)
+    assert sum(len(p.steps) for p in confirm.plans) >= 9
+
+
+async def waiver_form(pilot: Any, tmp_path: Path) -> None:
+    await visit(pilot, "4.4", ("k",))
+    pilot.app.screen.query_one("#expiry", Input).value = "2027-01-31"
+
+
+async def log_with_a_waiver(pilot: Any, tmp_path: Path) -> None:
+    await visit(pilot, "4.4", ("k",))
+    for text in ("reviewed", "netops"):
+        await pilot.press(*text, "enter")
+    await pilot.press("enter", "enter")  # from the expiry field to "Record the waiver", then press it
+    await settle(pilot)
+    await pilot.press("escape")
+    await visit(pilot, None, ("l",))
+    table = pilot.app.screen.query_one("#log-records", DataTable)
+    for row in range(table.row_count):
+        table.update_cell_at((row, 1), "2026-01-01 00:00:00")
+    mask(pilot.app.screen.query_one("#log-status", Static), re.escape(str(tmp_path)), "/tmp")
+
+
+async def summary(pilot: Any, tmp_path: Path) -> None:
+    await visit(pilot, None, ("s",))
+    for widget in pilot.app.screen.query(Static):
+        if str(tmp_path) in str(widget.render()):
+            mask(widget, re.escape(str(tmp_path)), "/tmp")
+
+
+def keys(control_id: str | None, *groups: tuple[str, ...]) -> RunBefore:
+    """A screen reached by keys alone (see `visit`)."""
+
+    async def run_before(pilot: Any, tmp_path: Path) -> None:
+        await visit(pilot, control_id, *groups)
+
+    return run_before
+
+
+def control_tab(tab: str) -> RunBefore:
+    async def run_before(pilot: Any, tmp_path: Path) -> None:
         await open_control(pilot, "1.5", tab)
 
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+    return run_before
 
 
-def test_checklist(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
+# Each snapshot (tests/tui/__snapshots__/test_tui_small_terminal/test_screen[NAME].svg): its terminal size and
+# the way to its screen.
+SCREENS: dict[str, tuple[tuple[int, int], RunBefore]] = {
+    "overview": (SMALL, keys(None)),
+    "overview-large": (LARGE, keys(None)),
+    "control-tab-fix": (SMALL, control_tab("tab-fix")),
+    "control-tab-evidence": (SMALL, control_tab("tab-evidence")),
+    "control-tab-why": (SMALL, control_tab("tab-why")),
+    "checklist": (SMALL, keys("1.14", ("c",), ("d", "d"))),
+    "confirm-with-many-calls": (SMALL, many_calls_to_confirm),
+    "waiver": (SMALL, waiver_form),
+    "apply-progress": (SMALL, keys("1.5", ("a",), ("tab", "enter"))),
+    "log": (SMALL, log_with_a_waiver),
+    "summary": (SMALL, summary),
+    "help": (SMALL, keys(None, ("question_mark",))),
+    "fix-all-review": (SMALL, keys(None, ("a",))),
+}
+
+
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_screen(snap_compare: Any, sandbox: Any, tmp_path: Path, name: str) -> None:
+    size, reach = SCREENS[name]
+
     async def run_before(pilot: Any) -> None:
-        await open_control(pilot, "1.14")
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("d", "d")
-        await settle(pilot)
+        await reach(pilot, tmp_path)
 
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
-
-
-def test_confirm_with_many_calls(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    async def run_before(pilot: Any) -> None:
-        await open_control(pilot, "2.5")
-        await pilot.press("a")
-        await settle(pilot)
-        confirm = pilot.app.screen
-        assert isinstance(confirm, ConfirmScreen)
-        assert sum(len(p.steps) for p in confirm.plans) >= 9
-
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
-
-
-def test_waiver(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    async def run_before(pilot: Any) -> None:
-        await open_control(pilot, "4.4")
-        await pilot.press("k")
-        await settle(pilot)
-        pilot.app.screen.query_one("#expiry", Input).value = "2027-01-31"
-
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
-
-
-def test_apply_progress(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    async def run_before(pilot: Any) -> None:
-        await open_control(pilot, "1.5")
-        await pilot.press("a")
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
-
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
-
-
-def test_log(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    async def run_before(pilot: Any) -> None:
-        await open_control(pilot, "4.4")
-        await pilot.press("k")
-        await settle(pilot)
-        for text in ("reviewed", "netops"):
-            await pilot.press(*text, "enter")
-        await pilot.press("enter", "enter")  # from the expiry field to "Record the waiver", then press it
-        await settle(pilot)
-        await pilot.press("escape")
-        await until_overview(pilot)
-        await pilot.press("l")
-        await settle(pilot)
-        table = pilot.app.screen.query_one("#log-records", DataTable)
-        for row in range(table.row_count):
-            table.update_cell_at((row, 1), "2026-01-01 00:00:00")
-        mask(pilot.app.screen.query_one("#log-status", Static), re.escape(str(tmp_path)), "/tmp")
-
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
-
-
-def test_summary(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    async def run_before(pilot: Any) -> None:
-        await until_overview(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        for widget in pilot.app.screen.query(Static):
-            if str(tmp_path) in str(widget.render()):
-                mask(widget, re.escape(str(tmp_path)), "/tmp")
-
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
-
-
-def test_help(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    async def run_before(pilot: Any) -> None:
-        await until_overview(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
-
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
-
-
-def test_fix_all_review(snap_compare: Any, sandbox: Any, tmp_path: Path) -> None:
-    async def run_before(pilot: Any) -> None:
-        await until_overview(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-
-    assert snap_compare(demo(sandbox, tmp_path), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(demo(sandbox, tmp_path), terminal_size=size, run_before=run_before)
 
 
 # -- the keyboard alone, at 80x24 ----------------------------------------------------------------------------

@@ -82,6 +82,13 @@ class FindingBuilder:
     def failed(self, resource_id: str, region: str, reason: str) -> None:
         self.add(resource_id, region, Status.FAIL, reason)
 
+    def judge(self, resource_id: str, region: str, ok: bool, *, passed: str, failed: str) -> None:
+        """A PASS row saying `passed` when `ok`, else a FAIL row saying `failed`."""
+        if ok:
+            self.passed(resource_id, region, passed)
+        else:
+            self.failed(resource_id, region, failed)
+
     def build(
         self,
         *,

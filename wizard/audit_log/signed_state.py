@@ -9,9 +9,10 @@ restarted. Only records of the verified part of the log count (up to the first p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from wizard.audit_log.errors import LogUnavailableError, MissingKeyError
 from wizard.audit_log.records import Kind, Record
@@ -63,6 +64,25 @@ class SignedState:
     def unsigned(self, what: str) -> str:
         """Why `what` has no signed record, with the reason records could not be trusted, if any."""
         return f"no signed record of the log {what}" + (f" ({self.problem})" if self.problem else "")
+
+
+E = TypeVar("E")
+
+
+def signed_entries(
+    entries: Mapping[str, E], signed_part: Callable[[str, E], tuple[E | None, list[str]]]
+) -> tuple[dict[str, E], tuple[str, ...]]:
+    """A cache file's entries (control -> entry) as far as the log signs them: signed_part(control, entry) says
+    what of the entry counts (None: nothing) and why each other part is ignored. Returns (what counts, by
+    control; every reason)."""
+    trusted: dict[str, E] = {}
+    rejected: list[str] = []
+    for control_id, entry in entries.items():
+        kept, ignored = signed_part(control_id, entry)
+        if kept is not None:
+            trusted[control_id] = kept
+        rejected += ignored
+    return trusted, tuple(rejected)
 
 
 def read_signed_state(log_path: Path, account_id: str) -> SignedState:

@@ -28,6 +28,11 @@ def report_users(inv: Inventory, builder: FindingBuilder) -> list[CredentialRow]
     return [row for row in inv.credential_report() if not row.is_root]
 
 
+def console_users(inv: Inventory, builder: FindingBuilder) -> list[CredentialRow]:
+    """The users' rows of the credential report (as `report_users`) of the users with a console password."""
+    return [row for row in report_users(inv, builder) if row.password_enabled]
+
+
 def _report_user(resource_id: str) -> str:
     """The user a resource of a credential-report finding is about: "bob:access_key_1" -> "bob"; root's
     resources are its ARN, kept whole (IAM user names cannot hold ":", ARNs do)."""
@@ -93,6 +98,18 @@ def fail_unless_gone(
         builder.passed(resource, GLOBAL, gone)
     else:
         builder.failed(resource, GLOBAL, reason)
+
+
+def judge_credential(
+    inv: Inventory, builder: FindingBuilder, row: CredentialRow, credential: str, ok: bool, *, passed: str, failed: str
+) -> None:
+    """The row of `row.user`'s `credential` (resource "user:credential"): a PASS saying `passed` when `ok`, else
+    a FAIL saying `failed`, unless IAM says now that this run already fixed it."""
+    resource = f"{row.user}:{credential}"
+    if ok:
+        builder.passed(resource, GLOBAL, passed)
+    else:
+        fail_unless_gone(inv, builder, row, credential, resource, failed)
 
 
 def root_row(inv: Inventory) -> CredentialRow:

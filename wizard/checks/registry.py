@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from wizard.audit.findings import Finding, FindingBuilder, Status
 from wizard.collectors.cache import recording_evidence
@@ -13,6 +14,8 @@ from wizard.errors import AwsReadError
 
 T = TypeVar("T")
 CheckFunction = Callable[[Inventory], Finding]
+# A check as written: it is given the inventory and a new builder of its control's finding (see `register`).
+CheckBody = Callable[[Inventory, FindingBuilder], Finding]
 
 
 @dataclass(frozen=True)
@@ -24,20 +27,33 @@ class Check:
 
 
 CHECKS: dict[str, Check] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def named_as(wrapper: F, wrapped: Callable[..., Any]) -> F:
+    """`wrapper` named as the function it runs (module, name, docstring), its annotations left its own."""
+    functools.update_wrapper(wrapper, wrapped, assigned=("__module__", "__name__", "__qualname__", "__doc__"))
+    return wrapper
 
 
 def register(
     control_id: str, *, reads: tuple[str, ...] = (), regional_reads: tuple[str, ...] = ()
-) -> Callable[[CheckFunction], CheckFunction]:
+) -> Callable[[CheckBody], CheckFunction]:
+    """Register a check of `control_id`. The decorated name is the registered check: called with an inventory,
+    it runs the body with a builder of `control_id`'s finding (so the id is written once, here)."""
     unknown = [r for r in reads if r not in GLOBAL_READS] + [r for r in regional_reads if r not in REGIONAL_READS]
     if unknown:
         raise ValueError(f"check {control_id} declares unknown reads: {unknown}")
 
-    def decorate(function: CheckFunction) -> CheckFunction:
+    def decorate(body: CheckBody) -> CheckFunction:
         if control_id in CHECKS:
             raise ValueError(f"check {control_id} registered twice")
-        CHECKS[control_id] = Check(control_id, function, reads, regional_reads)
-        return function
+
+        def check(inventory: Inventory) -> Finding:
+            return body(inventory, FindingBuilder(control_id))
+
+        CHECKS[control_id] = Check(control_id, named_as(check, body), reads, regional_reads)
+        return check
 
     return decorate
 

@@ -11,9 +11,11 @@ from wizard.aws.policy_documents import PolicyDocumentError, default_version_doc
 from wizard.checks.credential_rows import (
     GLOBAL,
     cite_report_rows,
+    console_users,
     days_since,
     fail_unless_gone,
     gone_since_report,
+    judge_credential,
     report_finding,
     report_users,
     root_row,
@@ -32,12 +34,11 @@ ROOT_VIRTUAL_MFA_SUFFIX = ":mfa/root-account-mfa-device"
 
 
 @register("1.1", reads=("credential_report",))
-def root_account_use(inv: Inventory) -> Finding:
+def root_account_use(inv: Inventory, builder: FindingBuilder) -> Finding:
     root = root_row(inv)
     uses = {"password": root.password_last_used}
     uses.update({f"access key {k.number}": k.last_used for k in root.keys})
     recent = {what: when for what, when in uses.items() if when and days_since(when, inv.now) < ROOT_USE_WINDOW_DAYS}
-    builder = FindingBuilder("1.1")
     if recent:
         what, when = max(recent.items(), key=lambda item: item[1])
         builder.failed(
@@ -54,11 +55,8 @@ def root_account_use(inv: Inventory) -> Finding:
 
 
 @register("1.2", reads=("credential_report",))
-def console_users_have_mfa(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.2")
-    for row in report_users(inv, builder):
-        if not row.password_enabled:
-            continue
+def console_users_have_mfa(inv: Inventory, builder: FindingBuilder) -> Finding:
+    for row in console_users(inv, builder):
         if row.mfa_active:
             builder.passed(row.user, GLOBAL, "console password with MFA")
         elif not gone_since_report(inv, row, "password"):
@@ -79,8 +77,7 @@ def _last_activity(used: datetime | None, fallback: datetime | None) -> tuple[da
 
 
 @register("1.3", reads=("credential_report",))
-def unused_credentials_disabled(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.3")
+def unused_credentials_disabled(inv: Inventory, builder: FindingBuilder) -> Finding:
     for row in report_users(inv, builder):
         credentials: list[tuple[str, datetime | None, str]] = []
         if row.password_enabled:
@@ -90,16 +87,12 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
             when, how = _last_activity(key.last_used, key.last_rotated or row.created)
             credentials.append((f"access_key_{key.number}", when, how))
         for credential, when, how in credentials:
-            resource = f"{row.user}:{credential}"
             if when is None:
-                builder.passed(resource, GLOBAL, f"{credential} has no recorded dates")
+                builder.passed(f"{row.user}:{credential}", GLOBAL, f"{credential} has no recorded dates")
                 continue
             days = days_since(when, inv.now)
             text = f"{credential} {how} {days} day(s) ago"
-            if days >= UNUSED_CREDENTIAL_DAYS:
-                fail_unless_gone(inv, builder, row, credential, resource, text)
-            else:
-                builder.passed(resource, GLOBAL, text)
+            judge_credential(inv, builder, row, credential, days < UNUSED_CREDENTIAL_DAYS, passed=text, failed=text)
     return report_finding(
         inv,
         builder,
@@ -110,21 +103,24 @@ def unused_credentials_disabled(inv: Inventory) -> Finding:
 
 
 @register("1.4", reads=("credential_report",))
-def access_keys_rotated(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.4")
+def access_keys_rotated(inv: Inventory, builder: FindingBuilder) -> Finding:
     for row in report_users(inv, builder):
         for key in row.active_keys():
-            resource = f"{row.user}:access_key_{key.number}"
+            credential = f"access_key_{key.number}"
             rotated = key.last_rotated or row.created
             if rotated is None:
-                builder.passed(resource, GLOBAL, "no rotation date recorded")
+                builder.passed(f"{row.user}:{credential}", GLOBAL, "no rotation date recorded")
                 continue
             days = days_since(rotated, inv.now)
-            if days > KEY_ROTATION_DAYS:
-                reason = f"active key last rotated {days} days ago"
-                fail_unless_gone(inv, builder, row, f"access_key_{key.number}", resource, reason)
-            else:
-                builder.passed(resource, GLOBAL, f"active key rotated {days} day(s) ago")
+            judge_credential(
+                inv,
+                builder,
+                row,
+                credential,
+                days <= KEY_ROTATION_DAYS,
+                passed=f"active key rotated {days} day(s) ago",
+                failed=f"active key last rotated {days} days ago",
+            )
     return report_finding(
         inv,
         builder,
@@ -134,29 +130,28 @@ def access_keys_rotated(inv: Inventory) -> Finding:
     )
 
 
-def _summary_flag(control_id: str, inv: Inventory, flag: str, wanted: int, good: str, bad: str) -> Finding:
+def _summary_flag(inv: Inventory, builder: FindingBuilder, flag: str, wanted: int, good: str, bad: str) -> Finding:
     value = inv.account_summary().get(flag)
-    builder = FindingBuilder(control_id)
-    if value == wanted:
-        builder.passed("root", GLOBAL, f"{flag} = {value}: {good}")
-    else:
-        builder.failed("root", GLOBAL, f"{flag} = {value}: {bad}")
+    builder.judge(
+        "root", GLOBAL, value == wanted, passed=f"{flag} = {value}: {good}", failed=f"{flag} = {value}: {bad}"
+    )
     return builder.build(passed=good[0].upper() + good[1:] + ".", failed=bad[0].upper() + bad[1:] + ".")
 
 
 @register("1.12", reads=("account_summary",))
-def no_root_access_key(inv: Inventory) -> Finding:
-    return _summary_flag("1.12", inv, "AccountAccessKeysPresent", 0, "root has no access key", "root has an access key")
+def no_root_access_key(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _summary_flag(
+        inv, builder, "AccountAccessKeysPresent", 0, "root has no access key", "root has an access key"
+    )
 
 
 @register("1.13", reads=("account_summary",))
-def root_mfa(inv: Inventory) -> Finding:
-    return _summary_flag("1.13", inv, "AccountMFAEnabled", 1, "root has MFA enabled", "root has no MFA")
+def root_mfa(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _summary_flag(inv, builder, "AccountMFAEnabled", 1, "root has MFA enabled", "root has no MFA")
 
 
 @register("1.14", reads=("account_summary", "virtual_mfa_devices"))
-def root_hardware_mfa(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.14")
+def root_hardware_mfa(inv: Inventory, builder: FindingBuilder) -> Finding:
     if inv.account_summary().get("AccountMFAEnabled") != 1:
         builder.failed("root", GLOBAL, "root has no MFA at all")
     else:
@@ -174,9 +169,9 @@ def root_hardware_mfa(inv: Inventory) -> Finding:
 
 
 @register("1.15")
-def security_questions(inv: Inventory) -> Finding:
+def security_questions(inv: Inventory, builder: FindingBuilder) -> Finding:
     return Finding(
-        "1.15",
+        builder.control_id,
         Status.MANUAL,
         "No AWS API shows security questions: check them in the console (Account > Configure Security "
         "Challenge Questions) and attest.",
@@ -184,8 +179,7 @@ def security_questions(inv: Inventory) -> Finding:
 
 
 @register("1.16", reads=("authorization_details",))
-def policies_only_on_groups_or_roles(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.16")
+def policies_only_on_groups_or_roles(inv: Inventory, builder: FindingBuilder) -> Finding:
     users = inv.authorization_details().users
     with_policies = [u for u in users if u.get("AttachedManagedPolicies") or u.get("UserPolicyList")]
     cite(
@@ -202,13 +196,16 @@ def policies_only_on_groups_or_roles(inv: Inventory) -> Finding:
     for user in users:
         attached = [p["PolicyName"] for p in user.get("AttachedManagedPolicies", [])]
         inline = [p["PolicyName"] for p in user.get("UserPolicyList", [])]
-        if attached or inline:
-            parts = ([f"attached: {', '.join(attached)}"] if attached else []) + (
-                [f"inline: {', '.join(inline)}"] if inline else []
-            )
-            builder.failed(user["UserName"], GLOBAL, "policies on the user itself (" + "; ".join(parts) + ")")
-        else:
-            builder.passed(user["UserName"], GLOBAL, "permissions only through groups")
+        parts = ([f"attached: {', '.join(attached)}"] if attached else []) + (
+            [f"inline: {', '.join(inline)}"] if inline else []
+        )
+        builder.judge(
+            user["UserName"],
+            GLOBAL,
+            not parts,
+            passed="permissions only through groups",
+            failed="policies on the user itself (" + "; ".join(parts) + ")",
+        )
     return builder.build(
         passed="No user has policies of its own.",
         failed="{failing} user(s) have policies attached directly.",
@@ -221,40 +218,47 @@ CONTACT_FIELDS = ("FullName", "AddressLine1", "City", "PostalCode", "CountryCode
 
 
 @register("1.17", reads=("contact_information",))
-def contact_details(inv: Inventory) -> Finding:
+def contact_details(inv: Inventory, builder: FindingBuilder) -> Finding:
     contact = inv.contact_information()
     missing = [name for name in CONTACT_FIELDS if not contact.get(name)]
-    builder = FindingBuilder("1.17")
-    if missing:
-        builder.failed("contact-information", GLOBAL, f"missing {', '.join(missing)}")
-    else:
-        builder.passed("contact-information", GLOBAL, f"{contact.get('FullName')}, {contact.get('PhoneNumber')}")
+    builder.judge(
+        "contact-information",
+        GLOBAL,
+        not missing,
+        passed=f"{contact.get('FullName')}, {contact.get('PhoneNumber')}",
+        failed=f"missing {', '.join(missing)}",
+    )
     return builder.build(
         passed="Contact details are set; confirm they are current.", failed="Contact details are incomplete."
     )
 
 
 @register("1.18", reads=("security_contact",))
-def security_contact(inv: Inventory) -> Finding:
-    contact = inv.security_contact()
-    builder = FindingBuilder("1.18")
-    if contact and contact.get("EmailAddress"):
-        builder.passed("alternate-contact:SECURITY", GLOBAL, f"{contact.get('Name')} <{contact['EmailAddress']}>")
-    else:
-        builder.failed("alternate-contact:SECURITY", GLOBAL, "no security alternate contact registered")
+def security_contact(inv: Inventory, builder: FindingBuilder) -> Finding:
+    contact = inv.security_contact() or {}
+    email = contact.get("EmailAddress")
+    builder.judge(
+        "alternate-contact:SECURITY",
+        GLOBAL,
+        bool(email),
+        passed=f"{contact.get('Name')} <{email}>",
+        failed="no security alternate contact registered",
+    )
     return builder.build(passed="A security contact is registered.", failed="No security contact is registered.")
 
 
 @register("1.19", regional_reads=("running_instances",))
-def instance_roles(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.19")
+def instance_roles(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, instances in each_region(inv, inv.running_instances, builder):
         for instance in instances:
             profile = instance.get("IamInstanceProfile", {}).get("Arn")
-            if profile:
-                builder.passed(instance["InstanceId"], region, f"instance profile {profile}")
-            else:
-                builder.failed(instance["InstanceId"], region, "running without an instance profile (role)")
+            builder.judge(
+                instance["InstanceId"],
+                region,
+                bool(profile),
+                passed=f"instance profile {profile}",
+                failed="running without an instance profile (role)",
+            )
     return builder.build(
         passed="All {total} running instances use an instance role.",
         failed="{failing} of {total} running instances have no instance role.",
@@ -263,8 +267,7 @@ def instance_roles(inv: Inventory) -> Finding:
 
 
 @register("1.20", reads=("authorization_details",))
-def support_role(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.20")
+def support_role(inv: Inventory, builder: FindingBuilder) -> Finding:
     for role in inv.authorization_details().roles:
         if any(p.get("PolicyArn", "").endswith(SUPPORT_POLICY_SUFFIX) for p in role.get("AttachedManagedPolicies", [])):
             builder.passed(role["RoleName"], GLOBAL, "role has AWSSupportAccess attached")
@@ -274,11 +277,8 @@ def support_role(inv: Inventory) -> Finding:
 
 
 @register("1.21", reads=("credential_report",))
-def no_keys_at_initial_setup(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.21")
-    for row in report_users(inv, builder):
-        if not row.password_enabled:
-            continue
+def no_keys_at_initial_setup(inv: Inventory, builder: FindingBuilder) -> Finding:
+    for row in console_users(inv, builder):
         for key in row.active_keys():
             resource = f"{row.user}:access_key_{key.number}"
             if key.last_used is None:
@@ -296,8 +296,7 @@ def no_keys_at_initial_setup(inv: Inventory) -> Finding:
 
 
 @register("1.22", reads=("authorization_details",))
-def no_full_admin_policies(inv: Inventory) -> Finding:
-    builder = FindingBuilder("1.22")
+def no_full_admin_policies(inv: Inventory, builder: FindingBuilder) -> Finding:
     policies = inv.authorization_details().policies
     admin: list[dict[str, Any]] = []
     for policy in policies:
@@ -323,10 +322,13 @@ def no_full_admin_policies(inv: Inventory) -> Finding:
     )
     for policy in admin:
         attachments = int(policy.get("AttachmentCount", 0))
-        if attachments:
-            builder.failed(policy["Arn"], GLOBAL, f'allows "*" on "*" and is attached {attachments} time(s)')
-        else:
-            builder.passed(policy["Arn"], GLOBAL, 'allows "*" on "*" but is attached to nothing')
+        builder.judge(
+            policy["Arn"],
+            GLOBAL,
+            not attachments,
+            passed='allows "*" on "*" but is attached to nothing',
+            failed=f'allows "*" on "*" and is attached {attachments} time(s)',
+        )
     return builder.build(
         passed='No attached customer-managed policy grants full "*:*" administrative rights.',
         failed='{failing} customer-managed polic(ies) grant full "*:*" rights.',

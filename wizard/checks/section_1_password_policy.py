@@ -13,11 +13,14 @@ from wizard.collectors.inventory import Inventory
 
 
 def _password_rule(
-    control_id: str, inv: Inventory, requirement: str, satisfied: Callable[[dict[str, Any]], bool], shown: str
+    inv: Inventory,
+    builder: FindingBuilder,
+    requirement: str,
+    satisfied: Callable[[dict[str, Any]], bool],
+    shown: str,
 ) -> Finding:
     """A rule of the account password policy: `shown` is the setting that decides, `requirement` the CIS text."""
     policy = inv.password_policy()
-    builder = FindingBuilder(control_id)
     if policy is None:
         builder.failed("password-policy", GLOBAL, "the account has no password policy")
     elif satisfied(policy):
@@ -40,44 +43,44 @@ def _at_least(name: str, minimum: int) -> Callable[[dict[str, Any]], bool]:
 
 
 @register("1.5", reads=("password_policy",))
-def password_requires_uppercase(inv: Inventory) -> Finding:
+def password_requires_uppercase(inv: Inventory, builder: FindingBuilder) -> Finding:
     flag = "RequireUppercaseCharacters"
-    return _password_rule("1.5", inv, "requires an uppercase letter", _required(flag), flag)
+    return _password_rule(inv, builder, "requires an uppercase letter", _required(flag), flag)
 
 
 @register("1.6", reads=("password_policy",))
-def password_requires_lowercase(inv: Inventory) -> Finding:
+def password_requires_lowercase(inv: Inventory, builder: FindingBuilder) -> Finding:
     flag = "RequireLowercaseCharacters"
-    return _password_rule("1.6", inv, "requires a lowercase letter", _required(flag), flag)
+    return _password_rule(inv, builder, "requires a lowercase letter", _required(flag), flag)
 
 
 @register("1.7", reads=("password_policy",))
-def password_requires_symbol(inv: Inventory) -> Finding:
-    return _password_rule("1.7", inv, "requires a symbol", _required("RequireSymbols"), "RequireSymbols")
+def password_requires_symbol(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _password_rule(inv, builder, "requires a symbol", _required("RequireSymbols"), "RequireSymbols")
 
 
 @register("1.8", reads=("password_policy",))
-def password_requires_number(inv: Inventory) -> Finding:
-    return _password_rule("1.8", inv, "requires a number", _required("RequireNumbers"), "RequireNumbers")
+def password_requires_number(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _password_rule(inv, builder, "requires a number", _required("RequireNumbers"), "RequireNumbers")
 
 
 @register("1.9", reads=("password_policy",))
-def password_minimum_length(inv: Inventory) -> Finding:
+def password_minimum_length(inv: Inventory, builder: FindingBuilder) -> Finding:
     name, minimum = "MinimumPasswordLength", MIN_PASSWORD_LENGTH
-    return _password_rule("1.9", inv, f"requires at least {minimum} characters", _at_least(name, minimum), name)
+    return _password_rule(inv, builder, f"requires at least {minimum} characters", _at_least(name, minimum), name)
 
 
 @register("1.10", reads=("password_policy",))
-def password_reuse_prevented(inv: Inventory) -> Finding:
+def password_reuse_prevented(inv: Inventory, builder: FindingBuilder) -> Finding:
     name, remembered = "PasswordReusePrevention", PASSWORD_REUSE_PREVENTION
     requirement = f"prevents reuse of the last {remembered} passwords"
-    return _password_rule("1.10", inv, requirement, _at_least(name, remembered), name)
+    return _password_rule(inv, builder, requirement, _at_least(name, remembered), name)
 
 
 @register("1.11", reads=("password_policy",))
-def password_expires(inv: Inventory) -> Finding:
+def password_expires(inv: Inventory, builder: FindingBuilder) -> Finding:
     def expires(policy: dict[str, Any]) -> bool:
         return 0 < int(policy.get("MaxPasswordAge") or 0) <= MAX_PASSWORD_AGE_DAYS
 
     requirement = f"expires passwords within {MAX_PASSWORD_AGE_DAYS} days"
-    return _password_rule("1.11", inv, requirement, expires, "MaxPasswordAge")
+    return _password_rule(inv, builder, requirement, expires, "MaxPasswordAge")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from wizard.audit.findings import Finding, FindingBuilder, Status
 from wizard.aws.policy_documents import as_list, statements
-from wizard.checks.registry import each_region, register
+from wizard.checks.registry import CheckBody, each_region, named_as, register
 from wizard.collectors.inventory import Inventory, unique_trails
 from wizard.collectors.logging_reads import BucketFacts, Trail, delivery_age_days
 from wizard.errors import AwsReadError
@@ -57,44 +57,49 @@ def trail_is_compliant(trail: Trail) -> tuple[bool, str]:
     return (not problems, ", ".join(problems) or "multi-region, logging, all management events")
 
 
+TrailVerdict = Callable[[Inventory, Trail], tuple[bool, str]]
+BucketVerdict = Callable[[Inventory, Trail, BucketFacts], tuple[Status, str]]
+
+
+def each_trail(*, passed: str, failed: str, any_passes: bool = False) -> Callable[[TrailVerdict], CheckBody]:
+    """A check of each trail on its own: the decorated verdict(inv, trail) says (passes, reason). No trail fails."""
+
+    def decorate(verdict: TrailVerdict) -> CheckBody:
+        def check(inv: Inventory, builder: FindingBuilder) -> Finding:
+            for trail in _trails(inv, builder):
+                ok, reason = verdict(inv, trail)
+                builder.add(trail.arn, trail.home_region, Status.PASS if ok else Status.FAIL, reason)
+            return builder.build(
+                passed=passed,
+                failed=failed,
+                empty="The account has no CloudTrail trail.",
+                empty_status=Status.FAIL,
+                any_passes=any_passes,
+            )
+
+        return named_as(check, verdict)
+
+    return decorate
+
+
 @register("2.1", regional_reads=("trails",))
-def cloudtrail_all_regions(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.1")
-    for trail in _trails(inv, builder):
-        ok, reason = trail_is_compliant(trail)
-        builder.add(trail.arn, trail.home_region, Status.PASS if ok else Status.FAIL, reason)
-    return builder.build(
-        passed="A multi-region trail is logging all management events.",
-        failed="No trail is multi-region, logging and capturing all management events.",
-        empty="The account has no CloudTrail trail.",
-        empty_status=Status.FAIL,
-        any_passes=True,
-    )
-
-
-def _per_trail(control_id: str, inv: Inventory, verdict: Any, passed: str, failed: str) -> Finding:
-    builder = FindingBuilder(control_id)
-    for trail in _trails(inv, builder):
-        ok, reason = verdict(trail)
-        builder.add(trail.arn, trail.home_region, Status.PASS if ok else Status.FAIL, reason)
-    return builder.build(
-        passed=passed, failed=failed, empty="The account has no CloudTrail trail.", empty_status=Status.FAIL
-    )
+@each_trail(
+    passed="A multi-region trail is logging all management events.",
+    failed="No trail is multi-region, logging and capturing all management events.",
+    any_passes=True,
+)
+def cloudtrail_all_regions(inv: Inventory, trail: Trail) -> tuple[bool, str]:
+    return trail_is_compliant(trail)
 
 
 @register("2.2", regional_reads=("trails",))
-def log_file_validation(inv: Inventory) -> Finding:
-    def verdict(trail: Trail) -> tuple[bool, str]:
-        on = bool(trail.info.get("LogFileValidationEnabled"))
-        return on, "log file validation " + ("enabled" if on else "disabled")
-
-    return _per_trail(
-        "2.2",
-        inv,
-        verdict,
-        "All {total} trails validate their log files.",
-        "{failing} of {total} trails do not validate log files.",
-    )
+@each_trail(
+    passed="All {total} trails validate their log files.",
+    failed="{failing} of {total} trails do not validate log files.",
+)
+def log_file_validation(inv: Inventory, trail: Trail) -> tuple[bool, str]:
+    on = bool(trail.info.get("LogFileValidationEnabled"))
+    return on, "log file validation " + ("enabled" if on else "disabled")
 
 
 def _trail_buckets(inv: Inventory, builder: FindingBuilder) -> Iterator[tuple[Trail, BucketFacts]]:
@@ -151,72 +156,67 @@ def bucket_public_exposure(bucket: BucketFacts, account_block: dict[str, bool] |
     return reasons
 
 
-def _per_trail_bucket(control_id: str, inv: Inventory, verdict: Any, passed: str, failed: str) -> Finding:
-    """A check of each bucket a trail delivers to (once, however many trails share it): verdict(trail, bucket)
-    says (status, reason)."""
-    builder = FindingBuilder(control_id)
-    for trail, bucket in _trail_buckets(inv, builder):
-        status, reason = verdict(trail, bucket)
-        builder.add(f"arn:aws:s3:::{bucket.name}", bucket.region, status, reason)
-    return builder.build(
-        passed=passed, failed=failed, empty="No trail delivers to an S3 bucket.", empty_status=Status.FAIL
-    )
+def each_trail_bucket(*, passed: str, failed: str) -> Callable[[BucketVerdict], CheckBody]:
+    """A check of each bucket a trail delivers to (once, however many trails share it): the decorated
+    verdict(inv, trail, bucket) says (status, reason). No such bucket fails."""
+
+    def decorate(verdict: BucketVerdict) -> CheckBody:
+        def check(inv: Inventory, builder: FindingBuilder) -> Finding:
+            for trail, bucket in _trail_buckets(inv, builder):
+                status, reason = verdict(inv, trail, bucket)
+                builder.add(f"arn:aws:s3:::{bucket.name}", bucket.region, status, reason)
+            return builder.build(
+                passed=passed, failed=failed, empty="No trail delivers to an S3 bucket.", empty_status=Status.FAIL
+            )
+
+        return named_as(check, verdict)
+
+    return decorate
 
 
 @register("2.3", reads=("account_public_access_block", "trail_buckets"), regional_reads=("trails",))
-def trail_bucket_not_public(inv: Inventory) -> Finding:
-    def verdict(trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
-        try:
-            account_block = inv.account_public_access_block()
-        except AwsReadError:
-            account_block = None  # the bucket's own settings still decide; the failed read stays in evidence
-        reasons = bucket_public_exposure(bucket, account_block)
-        restricted = any(b.get("RestrictPublicBuckets") for b in (bucket.public_access_block, account_block) if b)
-        if bucket.policy_error and not reasons and not restricted:
-            return Status.ERROR, bucket.policy_error
-        if reasons:
-            return Status.FAIL, "; ".join(reasons)
-        return Status.PASS, f"not public (bucket of {trail.name})"
-
-    return _per_trail_bucket(
-        "2.3",
-        inv,
-        verdict,
-        "No CloudTrail bucket is publicly accessible.",
-        "{failing} CloudTrail bucket(s) are publicly accessible.",
-    )
+@each_trail_bucket(
+    passed="No CloudTrail bucket is publicly accessible.",
+    failed="{failing} CloudTrail bucket(s) are publicly accessible.",
+)
+def trail_bucket_not_public(inv: Inventory, trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
+    try:
+        account_block = inv.account_public_access_block()
+    except AwsReadError:
+        account_block = None  # the bucket's own settings still decide; the failed read stays in evidence
+    reasons = bucket_public_exposure(bucket, account_block)
+    restricted = any(b.get("RestrictPublicBuckets") for b in (bucket.public_access_block, account_block) if b)
+    if bucket.policy_error and not reasons and not restricted:
+        return Status.ERROR, bucket.policy_error
+    if reasons:
+        return Status.FAIL, "; ".join(reasons)
+    return Status.PASS, f"not public (bucket of {trail.name})"
 
 
 @register("2.4", regional_reads=("trails",))
-def trail_cloudwatch_logs(inv: Inventory) -> Finding:
-    def verdict(trail: Trail) -> tuple[bool, str]:
-        if not trail.log_group_arn:
-            return False, "not sent to CloudWatch Logs"
-        if trail.status.get("LatestCloudWatchLogsDeliveryError"):
-            return False, f"delivery error: {trail.status['LatestCloudWatchLogsDeliveryError']}"
-        age = delivery_age_days(trail.status, inv.now)
-        if age is None:
-            if not trail.is_logging:
-                # A stopped trail never delivers: the benchmark's recent-delivery test cannot be met.
-                return False, f"sends to {trail.log_group_arn} but the trail is not logging (nothing delivered)"
-            # A new integration delivers within minutes; no delivery time yet is not a failure.
-            return True, f"sends to {trail.log_group_arn} (no delivery recorded yet)"
-        if age > LOG_DELIVERY_MAX_DAYS:
-            return False, f"last delivery to CloudWatch Logs {age:.1f} days ago"
-        return True, f"sends to {trail.log_group_arn}, last delivery {age * 24:.1f} h ago"
-
-    return _per_trail(
-        "2.4",
-        inv,
-        verdict,
-        "All {total} trails deliver to CloudWatch Logs.",
-        "{failing} of {total} trails do not deliver to CloudWatch Logs.",
-    )
+@each_trail(
+    passed="All {total} trails deliver to CloudWatch Logs.",
+    failed="{failing} of {total} trails do not deliver to CloudWatch Logs.",
+)
+def trail_cloudwatch_logs(inv: Inventory, trail: Trail) -> tuple[bool, str]:
+    if not trail.log_group_arn:
+        return False, "not sent to CloudWatch Logs"
+    if trail.status.get("LatestCloudWatchLogsDeliveryError"):
+        return False, f"delivery error: {trail.status['LatestCloudWatchLogsDeliveryError']}"
+    age = delivery_age_days(trail.status, inv.now)
+    if age is None:
+        if not trail.is_logging:
+            # A stopped trail never delivers: the benchmark's recent-delivery test cannot be met.
+            return False, f"sends to {trail.log_group_arn} but the trail is not logging (nothing delivered)"
+        # A new integration delivers within minutes; no delivery time yet is not a failure.
+        return True, f"sends to {trail.log_group_arn} (no delivery recorded yet)"
+    if age > LOG_DELIVERY_MAX_DAYS:
+        return False, f"last delivery to CloudWatch Logs {age:.1f} days ago"
+    return True, f"sends to {trail.log_group_arn}, last delivery {age * 24:.1f} h ago"
 
 
 @register("2.5", regional_reads=("config_state",))
-def config_all_regions(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.5")
+def config_all_regions(inv: Inventory, builder: FindingBuilder) -> Finding:
     global_types_somewhere = False
     regions_seen = 0
     for region, state in each_region(inv, inv.config_state, builder):
@@ -252,48 +252,40 @@ def config_all_regions(inv: Inventory) -> Finding:
 
 
 @register("2.6", reads=("trail_buckets",), regional_reads=("trails",))
-def trail_bucket_access_logging(inv: Inventory) -> Finding:
-    def verdict(trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
-        if bucket.logging:
-            return Status.PASS, f"access logs to {bucket.logging.get('TargetBucket')}"
-        return Status.FAIL, f"server access logging disabled (bucket of {trail.name})"
-
-    return _per_trail_bucket(
-        "2.6",
-        inv,
-        verdict,
-        "Access logging is on for every CloudTrail bucket.",
-        "{failing} CloudTrail bucket(s) without access logging.",
-    )
+@each_trail_bucket(
+    passed="Access logging is on for every CloudTrail bucket.",
+    failed="{failing} CloudTrail bucket(s) without access logging.",
+)
+def trail_bucket_access_logging(inv: Inventory, trail: Trail, bucket: BucketFacts) -> tuple[Status, str]:
+    if bucket.logging:
+        return Status.PASS, f"access logs to {bucket.logging.get('TargetBucket')}"
+    return Status.FAIL, f"server access logging disabled (bucket of {trail.name})"
 
 
 @register("2.7", regional_reads=("trails",))
-def trail_kms_encryption(inv: Inventory) -> Finding:
-    def verdict(trail: Trail) -> tuple[bool, str]:
-        key = trail.info.get("KmsKeyId")
-        return bool(key), f"encrypted with {key}" if key else "logs not encrypted with a KMS key (SSE-KMS)"
-
-    return _per_trail(
-        "2.7",
-        inv,
-        verdict,
-        "All {total} trails encrypt logs with KMS.",
-        "{failing} of {total} trails do not use KMS encryption.",
-    )
+@each_trail(
+    passed="All {total} trails encrypt logs with KMS.",
+    failed="{failing} of {total} trails do not use KMS encryption.",
+)
+def trail_kms_encryption(inv: Inventory, trail: Trail) -> tuple[bool, str]:
+    key = trail.info.get("KmsKeyId")
+    return bool(key), f"encrypted with {key}" if key else "logs not encrypted with a KMS key (SSE-KMS)"
 
 
 @register("2.8", regional_reads=("kms_keys",))
-def cmk_rotation(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.8")
+def cmk_rotation(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, keys in each_region(inv, inv.kms_keys, builder):
         for key in keys:
             if key.rotation_enabled is None:
                 continue
             label = f"{key.arn}" + (f" ({', '.join(key.aliases)})" if key.aliases else "")
-            if key.rotation_enabled:
-                builder.passed(key.arn, region, f"rotation enabled: {label}")
-            else:
-                builder.failed(key.arn, region, "automatic rotation disabled")
+            builder.judge(
+                key.arn,
+                region,
+                key.rotation_enabled,
+                passed=f"rotation enabled: {label}",
+                failed="automatic rotation disabled",
+            )
     return builder.build(
         passed="All {total} customer keys rotate yearly.",
         failed="{failing} of {total} customer keys do not rotate.",
@@ -302,8 +294,7 @@ def cmk_rotation(inv: Inventory) -> Finding:
 
 
 @register("2.9", regional_reads=("vpcs", "flow_logs"))
-def vpc_flow_logs(inv: Inventory) -> Finding:
-    builder = FindingBuilder("2.9")
+def vpc_flow_logs(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, vpcs in each_region(inv, inv.vpcs, builder):
         try:
             flow_logs = inv.flow_logs(region)
@@ -312,10 +303,7 @@ def vpc_flow_logs(inv: Inventory) -> Finding:
             continue
         active = {f.get("ResourceId") for f in flow_logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE"}
         for vpc in vpcs:
-            if vpc["VpcId"] in active:
-                builder.passed(vpc["VpcId"], region, "flow log active")
-            else:
-                builder.failed(vpc["VpcId"], region, "no flow log")
+            builder.judge(vpc["VpcId"], region, vpc["VpcId"] in active, passed="flow log active", failed="no flow log")
     return builder.build(
         passed="All {total} VPCs have flow logs.",
         failed="{failing} of {total} VPCs have no flow log.",

@@ -108,9 +108,8 @@ def _check_log_group(control_id: str, inv: Inventory, trail: Trail, builder: Fin
     builder.failed(resource, region, "; ".join(problems))
 
 
-def monitoring_check(control_id: str, inv: Inventory) -> Finding:
-    """The metric filter -> alarm -> confirmed subscriber chain for `control_id`, on every usable trail."""
-    builder = FindingBuilder(control_id)
+def monitoring_check(inv: Inventory, builder: FindingBuilder) -> Finding:
+    """The metric filter -> alarm -> confirmed subscriber chain for the builder's control, on every usable trail."""
     trails = unique_trails(t for _, ts in each_region(inv, inv.trails, builder) for t in ts)
     usable = [t for t in trails if trail_is_compliant(t)[0] and t.log_group_arn]
     if not usable:
@@ -121,7 +120,7 @@ def monitoring_check(control_id: str, inv: Inventory) -> Finding:
         )
         builder.failed("cloudtrail", inv.home_region, why)
     for trail in usable:
-        _check_log_group(control_id, inv, trail, builder)
+        _check_log_group(builder.control_id, inv, trail, builder)
     finding = builder.build(
         passed="A metric filter and alarm with a confirmed subscriber exist.",
         failed="No complete metric filter -> alarm -> subscribed topic chain.",
@@ -138,70 +137,70 @@ def monitoring_check(control_id: str, inv: Inventory) -> Finding:
 
 # One check per control, each the same chain for its own filter pattern (wizard/data/monitoring.json).
 @register("3.1", regional_reads=("trails",))
-def unauthorized_api_calls(inv: Inventory) -> Finding:
-    return monitoring_check("3.1", inv)
+def unauthorized_api_calls(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.2", regional_reads=("trails",))
-def console_sign_in_without_mfa(inv: Inventory) -> Finding:
-    return monitoring_check("3.2", inv)
+def console_sign_in_without_mfa(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.3", regional_reads=("trails",))
-def root_account_usage(inv: Inventory) -> Finding:
-    return monitoring_check("3.3", inv)
+def root_account_usage(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.4", regional_reads=("trails",))
-def iam_policy_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.4", inv)
+def iam_policy_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.5", regional_reads=("trails",))
-def cloudtrail_configuration_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.5", inv)
+def cloudtrail_configuration_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.6", regional_reads=("trails",))
-def console_authentication_failures(inv: Inventory) -> Finding:
-    return monitoring_check("3.6", inv)
+def console_authentication_failures(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.7", regional_reads=("trails",))
-def cmk_disabled_or_scheduled_for_deletion(inv: Inventory) -> Finding:
-    return monitoring_check("3.7", inv)
+def cmk_disabled_or_scheduled_for_deletion(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.8", regional_reads=("trails",))
-def s3_bucket_policy_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.8", inv)
+def s3_bucket_policy_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.9", regional_reads=("trails",))
-def aws_config_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.9", inv)
+def aws_config_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.10", regional_reads=("trails",))
-def security_group_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.10", inv)
+def security_group_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.11", regional_reads=("trails",))
-def network_acl_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.11", inv)
+def network_acl_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.12", regional_reads=("trails",))
-def network_gateway_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.12", inv)
+def network_gateway_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.13", regional_reads=("trails",))
-def route_table_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.13", inv)
+def route_table_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)
 
 
 @register("3.14", regional_reads=("trails",))
-def vpc_changes(inv: Inventory) -> Finding:
-    return monitoring_check("3.14", inv)
+def vpc_changes(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return monitoring_check(inv, builder)

@@ -54,8 +54,7 @@ def _describe_permission(permission: dict[str, Any]) -> str:
     return f"{ports} from {', '.join(world_sources(permission))}"
 
 
-def _open_port_check(control_id: str, port: int, service: str, inv: Inventory) -> Finding:
-    builder = FindingBuilder(control_id)
+def _open_port_check(inv: Inventory, builder: FindingBuilder, port: int, service: str) -> Finding:
     for region, groups in each_region(inv, inv.security_groups, builder):
         cited = []
         for group in groups:
@@ -76,18 +75,17 @@ def _open_port_check(control_id: str, port: int, service: str, inv: Inventory) -
 
 
 @register("4.1", regional_reads=("security_groups",))
-def no_world_ssh(inv: Inventory) -> Finding:
-    return _open_port_check("4.1", 22, "SSH", inv)
+def no_world_ssh(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _open_port_check(inv, builder, 22, "SSH")
 
 
 @register("4.2", regional_reads=("security_groups",))
-def no_world_rdp(inv: Inventory) -> Finding:
-    return _open_port_check("4.2", 3389, "RDP", inv)
+def no_world_rdp(inv: Inventory, builder: FindingBuilder) -> Finding:
+    return _open_port_check(inv, builder, 3389, "RDP")
 
 
 @register("4.3", regional_reads=("security_groups",))
-def default_security_group_closed(inv: Inventory) -> Finding:
-    builder = FindingBuilder("4.3")
+def default_security_group_closed(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, groups in each_region(inv, inv.security_groups, builder):
         defaults = [g for g in groups if g.get("GroupName") == "default"]
         cite(
@@ -107,12 +105,13 @@ def default_security_group_closed(inv: Inventory) -> Finding:
         for group in defaults:
             inbound, outbound = len(group.get("IpPermissions", [])), len(group.get("IpPermissionsEgress", []))
             label = f"default group of {group.get('VpcId')}"
-            if inbound or outbound:
-                builder.failed(
-                    group["GroupId"], region, f"{label} has {inbound} inbound and {outbound} outbound rule(s)"
-                )
-            else:
-                builder.passed(group["GroupId"], region, f"{label} has no rules")
+            builder.judge(
+                group["GroupId"],
+                region,
+                not (inbound or outbound),
+                passed=f"{label} has no rules",
+                failed=f"{label} has {inbound} inbound and {outbound} outbound rule(s)",
+            )
     return builder.build(
         passed="All {total} default security groups restrict all traffic.",
         failed="{failing} of {total} default security groups allow traffic.",
@@ -121,8 +120,7 @@ def default_security_group_closed(inv: Inventory) -> Finding:
 
 
 @register("4.4", regional_reads=("route_tables",))
-def peering_routes_least_access(inv: Inventory) -> Finding:
-    builder = FindingBuilder("4.4")
+def peering_routes_least_access(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, tables in each_region(inv, inv.route_tables, builder):
         for table in tables:
             for route in table.get("Routes", []):

@@ -24,14 +24,14 @@ import datetime as dt
 import enum
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from wizard.audit.findings import Finding, Status
 from wizard.audit_log.paths import check_account_id, default_log_path
 from wizard.audit_log.records import Record, utc_timestamp
-from wizard.audit_log.signed_state import SignedState, read_signed_state
+from wizard.audit_log.signed_state import SignedState, read_signed_state, signed_entries
 from wizard.catalog import control_id_key
 from wizard.state.files import StateFileError, locked, read_json_object, sibling_path, write_json_atomically
 from wizard.state.waivers import Waiver, utc_today
@@ -95,15 +95,7 @@ class Attested:
             return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "by": self.by,
-            "statement": self.statement,
-            "at": self.at,
-            "seq": self.seq,
-            "status": self.status,
-            "error_code": self.error_code,
-            "resources": list(self.resources),
-        }
+        return {**asdict(self), "resources": list(self.resources)}  # every field; in JSON a list
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> Attested:
@@ -179,14 +171,13 @@ def signed_progress(
     controls: Mapping[str, ControlProgress], signed: SignedState, path: Path
 ) -> tuple[dict[str, ControlProgress], tuple[str, ...]]:
     """(the steps and attestations of the file that the log signs; why each other one is ignored)."""
-    trusted: dict[str, ControlProgress] = {}
-    rejected: list[str] = []
-    for control_id, entry in controls.items():
+
+    def signed_part(control_id: str, entry: ControlProgress) -> tuple[ControlProgress, list[str]]:
         steps, ignored_steps = _signed_steps(control_id, entry, signed, path)
         attested, ignored_attestation = _signed_attestation(control_id, entry, signed, path)
-        trusted[control_id] = ControlProgress(steps, attested)
-        rejected += ignored_steps + ignored_attestation
-    return trusted, tuple(rejected)
+        return ControlProgress(steps, attested), ignored_steps + ignored_attestation
+
+    return signed_entries(controls, signed_part)
 
 
 class Resolution(enum.StrEnum):

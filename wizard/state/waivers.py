@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from wizard.audit_log.paths import check_account_id, default_log_path
 from wizard.audit_log.records import Kind
-from wizard.audit_log.signed_state import SignedState, read_signed_state
+from wizard.audit_log.signed_state import SignedState, read_signed_state, signed_entries
 from wizard.catalog import UnknownControlError, control_id_key, load_catalog
 from wizard.state.files import StateFileError, locked, read_json_object, sibling_path, write_json_atomically
 from wizard.state.waiver_terms import (
@@ -107,16 +107,15 @@ def signed_waivers(
     cached: Mapping[str, Waiver], signed: SignedState, path: Path
 ) -> tuple[dict[str, Waiver], tuple[str, ...]]:
     """(the file's waivers the log signs, as the log has them; why each other one is ignored)."""
-    trusted: dict[str, Waiver] = {}
-    rejected: list[str] = []
-    for control_id, entry in cached.items():
+
+    def signed_part(control_id: str, entry: Waiver) -> tuple[Waiver | None, list[str]]:
         why = _mismatch(entry, signed)
-        if why is None:
-            expiry = signed.expiries.get(signed.grants[control_id].seq)
-            trusted[control_id] = replace(entry, expiry_logged_seq=expiry.seq if expiry else None)
-        else:
-            rejected.append(f"the waiver of {control_id} in {path} is ignored: {why}.")
-    return trusted, tuple(rejected)
+        if why is not None:
+            return None, [f"the waiver of {control_id} in {path} is ignored: {why}."]
+        expiry = signed.expiries.get(signed.grants[control_id].seq)
+        return replace(entry, expiry_logged_seq=expiry.seq if expiry else None), []
+
+    return signed_entries(cached, signed_part)
 
 
 class WaiverBook:

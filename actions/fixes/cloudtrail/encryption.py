@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 
 from actions.fixes.policy_merge import merged_policy, statements_of
-from actions.fixes.trail_target import TRAIL_READS, TrailTarget, all_trails
-from actions.registry import FixContext, PlanDraft, register_fix
+from actions.fixes.trail_target import TrailTarget, all_trails, register_trail_fix
+from actions.registry import FixContext, PlanDraft
 from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.collectors.regional import KmsKey
 from wizard.plans.model import ApiCall, Ref
@@ -154,13 +154,11 @@ def _encrypt(region: str, targets: list[TrailTarget], key: str | Ref) -> list[Ap
     ]
 
 
-@register_fix(
+@register_trail_fix(
     "trail-kms",
     ("2.7",),
     title="Encrypt trail logs with a KMS key",
-    requires=("cloudtrail",),
     permissions=(
-        *TRAIL_READS,
         "kms:ListKeys",
         "kms:ListAliases",
         "kms:DescribeKey",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from actions.fixes.aws_resources import SERVICE_ROLE_PERMISSIONS, log_group_exists, service_role_steps
-from actions.fixes.trail_target import TRAIL_READS, TrailTarget, all_trails, cloudtrail_log_group
-from actions.registry import FixContext, PlanDraft, register_fix
+from actions.fixes.trail_target import TrailTarget, all_trails, cloudtrail_log_group, register_trail_fix
+from actions.registry import FixContext, PlanDraft
 from wizard.aws.policy_documents import policy_json
 from wizard.plans.model import ApiCall
 
@@ -15,12 +15,11 @@ def _validation(step_id: str, target: TrailTarget, enabled: bool, purpose: str) 
     return ApiCall(step_id, "cloudtrail", "UpdateTrail", params, target.region, purpose)
 
 
-@register_fix(
+@register_trail_fix(
     "trail-validation",
     ("2.2",),
     title="Log file validation on every trail",
-    requires=("cloudtrail",),
-    permissions=(*TRAIL_READS, "cloudtrail:UpdateTrail"),
+    permissions=("cloudtrail:UpdateTrail",),
 )
 def trail_validation_plan(fix: FixContext) -> PlanDraft:
     targets = [t for t in all_trails(fix) if not t.validation_enabled]
@@ -71,13 +70,11 @@ def _send_to_log_group(fix: FixContext, index: int, target: TrailTarget, log_gro
     )
 
 
-@register_fix(
+@register_trail_fix(
     "cloudtrail-logs",
     ("2.4",),
     title="Send every trail to CloudWatch Logs",
-    requires=("cloudtrail",),
     permissions=(
-        *TRAIL_READS,
         *SERVICE_ROLE_PERMISSIONS,
         "logs:DescribeLogGroups",
         "logs:CreateLogGroup",

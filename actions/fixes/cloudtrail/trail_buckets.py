@@ -9,8 +9,8 @@ from actions.fixes.aws_resources import (
     private_bucket_steps,
     renamed_note,
 )
-from actions.fixes.trail_target import TRAIL_READS, TrailTarget, all_trails, main_trail
-from actions.registry import FixContext, PlanDraft, register_fix
+from actions.fixes.trail_target import TrailTarget, all_trails, main_trail, register_trail_fix
+from actions.registry import FixContext, PlanDraft
 from wizard.aws.policy_documents import policy_json, service_grant
 from wizard.checks.section_2_logging import bucket_public_exposure
 from wizard.collectors.logging_reads import BucketFacts
@@ -50,12 +50,11 @@ def _block_public_access(index: int, bucket: str, facts: BucketFacts) -> tuple[A
     return block, restore
 
 
-@register_fix(
+@register_trail_fix(
     "trail-bucket-private",
     ("2.3",),
     title="No public access to the CloudTrail buckets",
-    requires=("cloudtrail",),
-    permissions=(*TRAIL_READS, *PRIVATE_BUCKET_PERMISSIONS, "s3:GetAccountPublicAccessBlock"),
+    permissions=(*PRIVATE_BUCKET_PERMISSIONS, "s3:GetAccountPublicAccessBlock"),
 )
 def trail_bucket_private_plan(fix: FixContext) -> PlanDraft:
     steps: list[ApiCall] = []
@@ -105,12 +104,11 @@ def _unlogged_bucket_region(fix: FixContext, bucket: str, targets: list[TrailTar
     return None if facts.logging else facts.region
 
 
-@register_fix(
+@register_trail_fix(
     "trail-bucket-logging",
     ("2.6",),
     title="Server access logging on the CloudTrail buckets",
-    requires=("cloudtrail",),
-    permissions=(*TRAIL_READS, *PRIVATE_BUCKET_PERMISSIONS, "s3:PutBucketLogging"),
+    permissions=(*PRIVATE_BUCKET_PERMISSIONS, "s3:PutBucketLogging"),
 )
 def trail_bucket_logging_plan(fix: FixContext) -> PlanDraft:
     steps: list[ApiCall] = []

@@ -1,20 +1,11 @@
 """Emulated account rules moto does not model: CreateBucket's location rules and global names, per-region
-limits, opt-in regions; and a CloudTrail set-up in the documented order passing once each condition is met."""
+limits, opt-in regions."""
 
 from __future__ import annotations
 
 from benchmarks.aws_emulation import DEFAULT_ENABLED_REGIONS
 from tests.support.accounts import ACCOUNT_ID, HOME, OTHER
-from tests.support.emulation import (
-    TRUST_CLOUDTRAIL,
-    ClientFactory,
-    Emulate,
-    FakeClock,
-    cloudtrail_bucket_policy,
-    cloudtrail_key_policy,
-    error_of,
-    trail_bucket,
-)
+from tests.support.emulation import ClientFactory, Emulate, error_of, trail_bucket
 
 # -- 5. S3 CreateBucket ----------------------------------------------------------------------------------
 
@@ -138,42 +129,3 @@ def test_describe_regions_answers_the_enabled_regions(emulate: Emulate, client: 
     }
     filtered = ec2.describe_regions(AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["opted-in"]}])
     assert [r["RegionName"] for r in filtered["Regions"]] == ["af-south-1"]
-
-
-# -- all of it at once ------------------------------------------------------------------------------------
-
-
-def test_a_cloudtrail_setup_in_the_documented_order_passes_once_each_condition_is_met(
-    emulate: Emulate, client: ClientFactory, clock: FakeClock
-) -> None:
-    """What a fix for CIS 2.1/2.4/2.7 meets: a bucket, its policy, a key, a role, the trail, in that order."""
-    emulate(iam_propagation_seconds=8, taken_bucket_names={"cloudtrail"})
-    s3, kms, iam, cloudtrail = client("s3"), client("kms"), client("iam"), client("cloudtrail")
-    assert error_of(lambda: s3.create_bucket(Bucket="cloudtrail"))[0] == "BucketAlreadyExists"
-    bucket = trail_bucket(client)
-    key = kms.create_key()["KeyMetadata"]["Arn"]
-    role = iam.create_role(RoleName="trail-to-logs", AssumeRolePolicyDocument=TRUST_CLOUDTRAIL)["Role"]["Arn"]
-    client("logs").create_log_group(logGroupName="trail")
-    group = client("logs").describe_log_groups()["logGroups"][0]["arn"]
-    settings = {
-        "Name": "main",
-        "S3BucketName": bucket,
-        "IsMultiRegionTrail": True,
-        "KmsKeyId": key,
-        "CloudWatchLogsLogGroupArn": group,
-        "CloudWatchLogsRoleArn": role,
-    }
-    codes = []
-    for fix in (
-        lambda: s3.put_bucket_policy(Bucket=bucket, Policy=cloudtrail_bucket_policy(bucket)),
-        lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=cloudtrail_key_policy()),
-        lambda: clock.advance(8),
-    ):
-        codes.append(error_of(lambda: cloudtrail.create_trail(**settings))[0])
-        fix()
-    assert codes == [
-        "InsufficientS3BucketPolicyException",
-        "InsufficientEncryptionPolicyException",
-        "InvalidCloudWatchLogsRoleArnException",
-    ]
-    assert cloudtrail.create_trail(**settings)["TrailARN"].endswith(":trail/main")

@@ -1,5 +1,6 @@
 """Emulated IAM propagation (a new role is refused until it has propagated) and service policies (CloudTrail and
-Config held to the bucket and key policies AWS documents): AWS's error code and status, then a pass once met."""
+Config held to the bucket and key policies AWS documents): AWS's error code and status, then a pass once met;
+and a CloudTrail set-up in the documented order passing once each condition is met."""
 
 from __future__ import annotations
 
@@ -277,3 +278,42 @@ def test_policy_evaluation(statement: dict[str, Any], allowed: bool) -> None:
     )
     assert policy_allows({"Statement": merged}, access) is allowed  # a lone Statement object counts too
     assert policy_allows(None, access) is False
+
+
+# -- all of it at once ------------------------------------------------------------------------------------
+
+
+def test_a_cloudtrail_setup_in_the_documented_order_passes_once_each_condition_is_met(
+    emulate: Emulate, client: ClientFactory, clock: FakeClock
+) -> None:
+    """What a fix for CIS 2.1/2.4/2.7 meets: a bucket, its policy, a key, a role, the trail, in that order."""
+    emulate(iam_propagation_seconds=8, taken_bucket_names={"cloudtrail"})
+    s3, kms, iam, cloudtrail = client("s3"), client("kms"), client("iam"), client("cloudtrail")
+    assert error_of(lambda: s3.create_bucket(Bucket="cloudtrail"))[0] == "BucketAlreadyExists"
+    bucket = trail_bucket(client)
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    role = iam.create_role(RoleName="trail-to-logs", AssumeRolePolicyDocument=TRUST_CLOUDTRAIL)["Role"]["Arn"]
+    client("logs").create_log_group(logGroupName="trail")
+    group = client("logs").describe_log_groups()["logGroups"][0]["arn"]
+    settings = {
+        "Name": "main",
+        "S3BucketName": bucket,
+        "IsMultiRegionTrail": True,
+        "KmsKeyId": key,
+        "CloudWatchLogsLogGroupArn": group,
+        "CloudWatchLogsRoleArn": role,
+    }
+    codes = []
+    for fix in (
+        lambda: s3.put_bucket_policy(Bucket=bucket, Policy=cloudtrail_bucket_policy(bucket)),
+        lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=cloudtrail_key_policy()),
+        lambda: clock.advance(8),
+    ):
+        codes.append(error_of(lambda: cloudtrail.create_trail(**settings))[0])
+        fix()
+    assert codes == [
+        "InsufficientS3BucketPolicyException",
+        "InsufficientEncryptionPolicyException",
+        "InvalidCloudWatchLogsRoleArnException",
+    ]
+    assert cloudtrail.create_trail(**settings)["TrailARN"].endswith(":trail/main")
