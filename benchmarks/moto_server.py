@@ -1,7 +1,8 @@
 """A moto server in its own process, for benchmarks: `python -m benchmarks.moto_server --port 0`.
 
 It serves on 127.0.0.1 as account 123456789012 with AWS managed IAM policies loaded, gives moto's IAM
-backend the root user's credential-report row (wizard.sandbox.root_account) so CIS 1.1 can be audited, prints
+backend the root user's credential-report row (wizard.sandbox.root_account) so CIS 1.1 can be audited, collects
+garbage as the wizard's processes do (wizard.garbage: fewer walks of moto's large heap), prints
 `PORT <n>` on stdout once it accepts requests, and runs until it is killed (SIGTERM/SIGINT) or its stdin
 closes when started with --exit-on-stdin-eof.
 """
@@ -38,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from wizard.garbage import collect_garbage_less_often
     from wizard.sandbox.root_account import RootAccountState, seed_root_account
+
+    collect_garbage_less_often()  # as the wizard's own processes do (moto holds every account's state)
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     server.start()

@@ -26,11 +26,12 @@ from pathlib import Path
 
 import boto3
 
-from benchmarks.fault_proxy import FaultProxy, ProxyRequest, delay
+from benchmarks.fault_proxy import FaultProxy, ProxyRequest, RequestRecord, delay
 from benchmarks.seed_account import seed_account
 from wizard.sandbox.account import DEFAULT_REGIONS
 
 ROLE = "OrganizationAccountAccessRole"
+BUCKET_SECONDS = 5.0
 TIME = Path("/usr/bin/time")
 
 
@@ -80,6 +81,20 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def where_the_time_went(records: list[RequestRecord], launched: float, wall: float) -> str:
+    """Start-up before the first request, the request window with its requests per second, the tail."""
+    if not records:
+        return "  (no requests recorded)"
+    first = min(r.started for r in records) - launched
+    last = max(r.finished for r in records) - launched
+    per_bucket = Counter(int((r.finished - launched) // BUCKET_SECONDS) for r in records)
+    rates = " ".join(f"{per_bucket.get(b, 0) / BUCKET_SECONDS:.0f}" for b in range(int(last // BUCKET_SECONDS) + 1))
+    return (
+        f"  start-up before the first request {first:.1f} s, requests {first:.1f}-{last:.1f} s, after the last "
+        f"answer {wall - last:.1f} s; answers per second, each {BUCKET_SECONDS:.0f} s: {rates}"
+    )
 
 
 def run_audit(
@@ -134,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
             proxy.reset_counts()
             by_key.clear()
             moto_before, proxy_before = cpu_seconds(server.pid), time.process_time()
+            launched = time.monotonic()
             wall, peak, code, cpu = run_audit(proxy.url, regions, env, Path(data) / "org.json", many=True)
             moto_cpu, proxy_cpu = cpu_seconds(server.pid) - moto_before, time.process_time() - proxy_before
             report = json.loads((Path(data) / "org.json").read_text())
@@ -144,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
                 f" at +{args.delay_ms:.0f} ms: {wall:.1f} s, {proxy.total} requests, peak RSS {peak} MB, exit {code}"
             )
             print(f"CPU: the audit {cpu:.1f} s, moto {moto_cpu:.1f} s, the proxy {proxy_cpu:.1f} s (2 cores shared)")
+            print(where_the_time_went([r for r in proxy.records if r.started >= launched], launched, wall))
             if member_requests:
                 print(
                     f"requests per member account: {member_requests[0]}-{member_requests[-1]} "

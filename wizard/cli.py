@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from wizard import __version__
 from wizard.audit_log.log_arguments import add_log_parser
 from wizard.errors import EXIT_FAILED, EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, UsageError, WizardError
+from wizard.garbage import collect_garbage_less_often
 from wizard.inert_text import inert
 
 if TYPE_CHECKING:
@@ -371,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry_point() -> NoReturn:
+    collect_garbage_less_often()
     code = main()
     # Everything is written and closed (the audit log fsyncs each record); skip the interpreter's final
     # garbage collection of a large heap, which costs most of a second after a big audit.

@@ -141,8 +141,10 @@ def _one_model_loader() -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from wizard.garbage import collect_garbage_less_often
     from wizard.sandbox.server import start_sandbox
 
+    collect_garbage_less_often()  # the process holds the whole account
     _one_model_loader()
     bound = socket.socket(fileno=args.fd)
     regions = [r for r in args.regions.split(",") if r]
