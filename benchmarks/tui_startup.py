@@ -4,7 +4,8 @@ audited overview of the 17-region sandbox.
     .venv/bin/python -m benchmarks.tui_startup [--runs 5] [--size 80x24]
 
 Each run is a fresh Python process doing what `cis-wizard demo` does (the entry point's garbage-collector
-setting, then `screens.demo.demo_app`: the sandbox's process first, then the app), driven headless; times are from just before that process starts:
+setting, then `screens.demo.demo_app`: the sandbox's process first, then the app), driven headless; times
+are from just before that process starts:
 - first screen: the first screen of the app mounted (target < 1 s);
 - audited overview: the overview on screen with every control's verdict (target < 2 s, median).
 
