@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import boto3
 import botocore
 import pytest
@@ -106,3 +108,12 @@ def test_clients_prepared_in_the_background_make_no_call(aws: None) -> None:
     assert {("ec2", "us-east-1"), ("kms", "us-east-1"), ("ec2", "eu-west-1"), ("kms", "eu-west-1")} <= set(ctx._clients)
     assert ctx.api_calls == 0
     assert AwsContext(AwsSettings(regions="all")).regions_known_now() == ["us-east-1"]  # `all` needs a call
+
+
+def test_a_client_that_cannot_be_prepared_leaves_no_traceback(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    ctx = AwsContext(AwsSettings())
+    ctx.prepare_clients(("no-such-service", "ec2"), ["us-east-1"]).join(timeout=30)
+    assert raised == []
+    assert ("ec2", "us-east-1") in ctx._clients  # the others are still built

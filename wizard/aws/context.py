@@ -230,13 +230,16 @@ class AwsContext:
 
     def prepare_clients(self, services: Iterable[str], regions: Iterable[str]) -> threading.Thread:
         """Build these clients in a background thread, while the caller waits on the network (the first call,
-        or a sandbox still starting): each costs milliseconds of CPU that then need not come later."""
-
+        or a sandbox still starting): each costs milliseconds of CPU that then need not come later. A client that
+        cannot be built is left alone: the call that needs it says why, where it is reported."""
         pairs = [(service, region) for region in regions for service in services]
 
         def build() -> None:
             for service, region in pairs:
-                self.client(service, region)
+                try:
+                    self.client(service, region)
+                except Exception:  # never a traceback from this thread
+                    continue
 
         thread = threading.Thread(target=build, name="clients", daemon=True)
         thread.start()
