@@ -51,11 +51,7 @@ def merged_policy(current: dict[str, Any], min_length: int, reuse: int, max_age:
     "password-policy",
     PASSWORD_CONTROLS,
     title="Set a password policy that meets CIS 1.5-1.11",
-    permissions=(
-        "iam:GetAccountPasswordPolicy",
-        "iam:UpdateAccountPasswordPolicy",
-        "iam:DeleteAccountPasswordPolicy",
-    ),
+    permissions=("iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"),
 )
 def password_policy_plan(fix: FixContext) -> PlanDraft:
     policy = fix.inventory.password_policy()

@@ -252,13 +252,10 @@ def instance_roles(inv: Inventory, builder: FindingBuilder) -> Finding:
     for region, instances in each_region(inv, inv.running_instances, builder):
         for instance in instances:
             profile = instance.get("IamInstanceProfile", {}).get("Arn")
-            builder.judge(
-                instance["InstanceId"],
-                region,
-                bool(profile),
-                passed=f"instance profile {profile}",
-                failed="running without an instance profile (role)",
-            )
+            if profile:
+                builder.passed(instance["InstanceId"], region, f"instance profile {profile}")
+            else:
+                builder.failed(instance["InstanceId"], region, "running without an instance profile (role)")
     return builder.build(
         passed="All {total} running instances use an instance role.",
         failed="{failing} of {total} running instances have no instance role.",

@@ -57,11 +57,11 @@ def _block_public_access(index: int, bucket: str, facts: BucketFacts) -> tuple[A
     permissions=(*PRIVATE_BUCKET_PERMISSIONS, "s3:GetAccountPublicAccessBlock"),
 )
 def trail_bucket_private_plan(fix: FixContext) -> PlanDraft:
+    targets = [t for t in all_trails(fix) if t.existing and t.bucket]
+    account_block = fix.inventory.account_public_access_block() if targets else None
     steps: list[ApiCall] = []
     undo: list[ApiCall] = []
     affected: list[str] = []
-    targets = [t for t in all_trails(fix) if t.existing and t.bucket]
-    account_block = fix.inventory.account_public_access_block() if targets else None
     for index, bucket in enumerate(sorted({t.bucket for t in targets})):
         facts = fix.inventory.bucket(bucket)
         reasons = bucket_public_exposure(facts, account_block)

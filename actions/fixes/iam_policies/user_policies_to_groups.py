@@ -306,8 +306,7 @@ def _moves_plan(fix: FixContext, details: AuthorizationDetails) -> PlanDraft:
     ),
 )
 def user_policies_to_groups_plan(fix: FixContext) -> PlanDraft:
-    details = fix.inventory.authorization_details()
     try:
-        return _moves_plan(fix, details)
+        return _moves_plan(fix, fix.inventory.authorization_details())
     except PolicyDocumentError as error:
         return PlanDraft(refused=f"{error}; not changed")
