@@ -2,7 +2,8 @@
 
 It serves on 127.0.0.1 as account 123456789012 with AWS managed IAM policies loaded, gives moto's IAM
 backend the root user's credential-report row (wizard.sandbox.root_account) so CIS 1.1 can be audited, collects
-garbage as the wizard's processes do (wizard.garbage: fewer walks of moto's large heap), prints
+garbage as the wizard's processes do (wizard.garbage: fewer walks of moto's large heap), is served as the
+sandbox serves moto (wizard.sandbox.moto_speed: two lookups moto repeats on every request done once), prints
 `PORT <n>` on stdout once it accepts requests, and runs until it is killed (SIGTERM/SIGINT) or its stdin
 closes when started with --exit-on-stdin-eof.
 """
@@ -37,14 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # it logs every request otherwise
 
-    from moto.server import ThreadedMotoServer
-
     from wizard.garbage import collect_garbage_less_often
+    from wizard.sandbox.moto_server import BoundMotoServer
     from wizard.sandbox.root_account import RootAccountState, seed_root_account
 
     collect_garbage_less_often()  # as the wizard's own processes do (moto holds every account's state)
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server = BoundMotoServer("127.0.0.1", args.port)  # served as the sandbox serves it (wizard.sandbox.moto_speed)
     server.start()
     seed_root_account(ACCOUNT_ID, RootAccountState())
     if args.many_accounts:

@@ -1,4 +1,5 @@
-"""moto's ThreadedMotoServer, listening on a socket bound in the caller's thread.
+"""moto's ThreadedMotoServer, listening on a socket bound in the caller's thread, with moto's per-request
+lookups done once (`moto_speed`).
 
 ThreadedMotoServer binds inside its server thread, where werkzeug answers a port in use by printing two
 lines and calling sys.exit: `start()` would then wait forever. Binding first, here, turns that into an
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import socket
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
+
+from wizard.sandbox.moto_speed import RoutesOnce, remember_action_names
 
 
 class BoundMotoServer(ThreadedMotoServer):
@@ -22,13 +25,14 @@ class BoundMotoServer(ThreadedMotoServer):
         self._socket = bound or socket.create_server((ip_address, port))
         ip_address, port = self._socket.getsockname()[:2]
         super().__init__(ip_address=ip_address, port=port, verbose=False)
+        remember_action_names()
 
     def _server_entry(self) -> None:
         # ThreadedMotoServer._server_entry, serving the socket bound above.
         self._server = make_server(
             self._ip_address,
             self._port,
-            DomainDispatcherApplication(create_backend_app),
+            RoutesOnce(create_backend_app),
             True,
             request_handler=MotoRequestHandler,
             fd=self._socket.fileno(),
