@@ -7,7 +7,6 @@ in one worker, then gives way to the overview.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,14 +36,20 @@ class AuditScreen(Screen[None]):
 
     @dataclass
     class Progressed(Message):
-        """Posted from the audit thread; each one replaces the last on screen."""
+        """Posted from the audit thread. Each one replaces the last on screen, so one still waiting to be shown
+        is dropped when a newer one of its phase is behind it (the counts are cumulative)."""
 
         step: AuditProgress
+        regions_started: int = 0
+
+        def can_replace(self, message: Message) -> bool:
+            # Textual asks the message it took whether the next one in the queue supersedes it.
+            return isinstance(message, AuditScreen.Progressed) and message.step.phase == self.step.phase
 
     def __init__(self) -> None:
         super().__init__()
         self._cancel = threading.Event()
-        self._regions_done: Counter[str] = Counter()
+        self._regions_started: set[str] = set()  # written by the audit thread only
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,7 +77,7 @@ class AuditScreen(Screen[None]):
                 return
             self.app.call_from_thread(self._connected, session)
         try:
-            session.run_audit(progress=lambda step: self.post_message(self.Progressed(step)), cancel=self._cancel)
+            session.run_audit(progress=self._progressed, cancel=self._cancel)
         except AuditCancelled:
             self.app.call_from_thread(self._cancelled)
             return
@@ -80,6 +85,12 @@ class AuditScreen(Screen[None]):
             self.app.call_from_thread(self._failed, error)
             return
         self.app.call_from_thread(self._finished)
+
+    def _progressed(self, step: AuditProgress) -> None:
+        """The audit's progress callback (in its thread)."""
+        if step.phase == "read":
+            self._regions_started.add(step.label.rsplit(" ", 1)[-1])
+        self.post_message(self.Progressed(step, len(self._regions_started)))
 
     def on_audit_screen_progressed(self, message: Progressed) -> None:
         step = message.step
@@ -89,10 +100,8 @@ class AuditScreen(Screen[None]):
         bar = self.query_one("#read-progress" if step.phase == "read" else "#check-progress", ProgressBar)
         bar.update(total=step.total, progress=step.done)
         if step.phase == "read":
-            region = step.label.rsplit(" ", 1)[-1]
-            self._regions_done[region] += 1
             self.query_one("#read-label", Static).update(
-                f"Reading the account: {step.done}/{step.total} reads, {len(self._regions_done)} region(s) started"
+                f"Reading the account: {step.done}/{step.total} reads, {message.regions_started} region(s) started"
             )
             self.query_one("#audit-detail", Static).update(inert_text(f"last: {step.label}"))
         else:
