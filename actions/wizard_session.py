@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,14 +47,20 @@ def connect(settings: AwsSettings, session: Any = None) -> Connection:
     """Prove the credentials, name the account, resolve the regions (blocking; run in a worker)."""
     ctx = AwsContext(settings, session=session)
     ctx.prepare_clients(SERVICES_IN_EVERY_REGION, ctx.regions_known_now())  # while the first call waits
-    identity = ctx.identity()
-    alias = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alias") as pool:
+        alias = pool.submit(account_alias, ctx)  # on its way beside the identity's call, not after it
+        identity = ctx.identity()
+        return Connection(ctx, identity, alias.result(), ctx.resolve_regions())
+
+
+def account_alias(ctx: AwsContext) -> str | None:
+    """The account's alias, or None (also when it cannot be read: an alias is a nicety, and AccessDenied on
+    iam:ListAccountAliases must not stop the wizard)."""
     try:
         aliases = ctx.client("iam").list_account_aliases().get("AccountAliases", [])
-        alias = aliases[0] if aliases else None
-    except Exception:  # an alias is a nicety; AccessDenied on it must not stop the wizard
-        alias = None
-    return Connection(ctx, identity, alias, ctx.resolve_regions())
+    except Exception:
+        return None
+    return aliases[0] if aliases else None
 
 
 def sandbox_session(sandbox: Any, log_path: Path | None, endpoint_url: str | None = None) -> WizardSession:
