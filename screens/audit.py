@@ -7,13 +7,11 @@ in one worker, then gives way to the overview.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
@@ -31,25 +29,39 @@ def open_sandbox_session(app: Any) -> Any:
     return sandbox_session(app.sandbox, app.sandbox_log_path())
 
 
+class LatestProgress:
+    """The audit's newest progress of each phase, recorded from its threads and taken by the screen's timer, so
+    the screen repaints a few times a second however fast the reads finish (each repaint costs the CPU the
+    audit needs). The counts are cumulative: the newest of a phase says all the older ones said."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: dict[str, tuple[AuditProgress, int]] = {}  # by phase, the most recently recorded last
+        self._regions_started: set[str] = set()
+
+    def record(self, step: AuditProgress) -> None:
+        with self._lock:
+            if step.phase == "read":
+                self._regions_started.add(step.label.rsplit(" ", 1)[-1])
+            self._latest.pop(step.phase, None)
+            self._latest[step.phase] = (step, len(self._regions_started))
+
+    def take(self) -> list[tuple[AuditProgress, int]]:
+        """What was recorded since the last take (the newest step of each phase with the regions started then),
+        oldest first."""
+        with self._lock:
+            taken, self._latest = list(self._latest.values()), {}
+        return taken
+
+
 class AuditScreen(Screen[None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel the audit", id="cancel")]
-
-    @dataclass
-    class Progressed(Message):
-        """Posted from the audit thread. Each one replaces the last on screen, so one still waiting to be shown
-        is dropped when a newer one of its phase is behind it (the counts are cumulative)."""
-
-        step: AuditProgress
-        regions_started: int = 0
-
-        def can_replace(self, message: Message) -> bool:
-            # Textual asks the message it took whether the next one in the queue supersedes it.
-            return isinstance(message, AuditScreen.Progressed) and message.step.phase == self.step.phase
+    REPAINT_SECONDS = 1 / 12  # how often progress is shown
 
     def __init__(self) -> None:
         super().__init__()
         self._cancel = threading.Event()
-        self._regions_started: set[str] = set()  # written by the audit thread only
+        self._progress = LatestProgress()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,13 +75,14 @@ class AuditScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.set_interval(self.REPAINT_SECONDS, self._show_progress)
         self._run()
 
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
     def _run(self) -> None:
         session = wizard_app(self).session
         if session is None:  # the demo: connect to the sandbox first
-            self.post_message(self.Progressed(AuditProgress("wait", 0, 0, "starting the sandbox account")))
+            self._progress.record(AuditProgress("wait", 0, 0, "starting the sandbox account"))
             try:
                 session = open_sandbox_session(wizard_app(self))
             except Exception as error:
@@ -77,7 +90,7 @@ class AuditScreen(Screen[None]):
                 return
             self.app.call_from_thread(self._connected, session)
         try:
-            session.run_audit(progress=self._progressed, cancel=self._cancel)
+            session.run_audit(progress=self._progress.record, cancel=self._cancel)
         except AuditCancelled:
             self.app.call_from_thread(self._cancelled)
             return
@@ -86,14 +99,11 @@ class AuditScreen(Screen[None]):
             return
         self.app.call_from_thread(self._finished)
 
-    def _progressed(self, step: AuditProgress) -> None:
-        """The audit's progress callback (in its thread)."""
-        if step.phase == "read":
-            self._regions_started.add(step.label.rsplit(" ", 1)[-1])
-        self.post_message(self.Progressed(step, len(self._regions_started)))
+    def _show_progress(self) -> None:
+        for step, regions_started in self._progress.take():
+            self._show(step, regions_started)
 
-    def on_audit_screen_progressed(self, message: Progressed) -> None:
-        step = message.step
+    def _show(self, step: AuditProgress, regions_started: int) -> None:
         if step.phase == "wait":
             self.query_one("#audit-detail", Static).update(inert_text(step.label.capitalize()))
             return
@@ -101,7 +111,7 @@ class AuditScreen(Screen[None]):
         bar.update(total=step.total, progress=step.done)
         if step.phase == "read":
             self.query_one("#read-label", Static).update(
-                f"Reading the account: {step.done}/{step.total} reads, {message.regions_started} region(s) started"
+                f"Reading the account: {step.done}/{step.total} reads, {regions_started} region(s) started"
             )
             self.query_one("#audit-detail", Static).update(inert_text(f"last: {step.label}"))
         else:
@@ -121,6 +131,7 @@ class AuditScreen(Screen[None]):
         self.query_one("#audit-detail", Static).update("Cancelling…")
 
     def _cancelled(self) -> None:
+        self._show_progress()  # what the audit said before it stopped, so that no later repaint covers this
         self.notify("Audit cancelled. Nothing was changed.")
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
@@ -129,6 +140,7 @@ class AuditScreen(Screen[None]):
         self.query_one("#audit-detail", Static).update("Audit cancelled: Ctrl+P, “Audit again”, or Ctrl+Q to quit.")
 
     def _failed(self, error: Exception) -> None:
+        self._show_progress()  # as in _cancelled
         self.query_one("#audit-detail", Static).update(
             inert_text(f"The audit stopped: {type(error).__name__}: {error}")
         )

@@ -102,3 +102,19 @@ def test_each_demo_run_has_a_log_of_its_own(monkeypatch: pytest.MonkeyPatch, tmp
     second = demo_log_path(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=5))
     assert first != second and first.name == second.name == "123456789012.jsonl"
     assert first.parent.parent == second.parent.parent and str(tmp_path) in str(first)
+
+
+def test_a_started_sandbox_has_its_credential_report_ready(tmp_path: Path) -> None:
+    # (Seeded the first time, restored from its snapshot the second: both without a wait for the report.)
+    for _ in range(2):
+        with SandboxProcess("fresh", ["us-east-1"], tmp_path) as sandbox:
+            sandbox.wait_ready()
+            iam = boto3.client(
+                "iam",
+                endpoint_url=sandbox.endpoint_url,
+                region_name="us-east-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+            assert iam.generate_credential_report()["State"] == "COMPLETE"
+            assert b"<root_account>" in iam.get_credential_report()["Content"]

@@ -1,55 +1,52 @@
-"""The audit screen's progress: a burst of progress messages is shown as its latest, not one repaint each."""
+"""The audit screen's progress: recorded from the audit's threads, shown a few times a second by its newest."""
 
 from __future__ import annotations
 
 import threading
-import time
 
-from textual.app import App
-
-from screens.audit import AuditScreen
+from screens.audit import LatestProgress
 from wizard.audit.run import AuditProgress
 
-Progressed = AuditScreen.Progressed
+
+def read(done: int, region: str = "us-east-1") -> AuditProgress:
+    return AuditProgress("read", done, 300, f"trails {region}")
 
 
-def read(done: int) -> Progressed:
-    return Progressed(AuditProgress("read", done, 300, f"trails us-east-{done}"), regions_started=done)
+def test_a_burst_of_reads_is_taken_as_its_newest_with_the_regions_seen() -> None:
+    progress = LatestProgress()
+    for done in range(1, 301):
+        progress.record(read(done, ("us-east-1", "eu-west-1", "global")[done % 3]))
+    assert progress.take() == [(read(300, "us-east-1"), 3)]
+    assert progress.take() == []  # nothing new since
 
 
-def test_a_newer_message_of_the_same_phase_supersedes_a_waiting_one() -> None:
-    check = Progressed(AuditProgress("check", 1, 49, "1.1"))
-    wait = Progressed(AuditProgress("wait", 0, 0, "the credential report"))
-    assert read(1).can_replace(read(2))
-    assert check.can_replace(Progressed(AuditProgress("check", 2, 49, "1.2")))
-    assert wait.can_replace(Progressed(AuditProgress("wait", 0, 0, "the credential report (2)")))
-    assert not read(300).can_replace(check)  # the last read's count stays on screen before the checks'
-    assert not wait.can_replace(read(1))
+def test_each_phase_keeps_its_newest_and_the_order_they_came_in() -> None:
+    progress = LatestProgress()
+    progress.record(AuditProgress("wait", 0, 0, "the credential report"))
+    progress.record(read(1))
+    progress.record(read(2))
+    progress.record(AuditProgress("check", 1, 49, "1.1"))
+    progress.record(AuditProgress("wait", 0, 0, "the credential report (again)"))
+    taken = [step for step, _ in progress.take()]
+    assert taken == [
+        read(2),
+        AuditProgress("check", 1, 49, "1.1"),
+        AuditProgress("wait", 0, 0, "the credential report (again)"),
+    ]
 
 
-class ProgressCounter(App[None]):
-    def __init__(self) -> None:
-        super().__init__()
-        self.shown: list[int] = []
+def test_records_from_many_threads_lose_no_region() -> None:
+    progress = LatestProgress()
+    regions = [f"region-{n}" for n in range(40)]
 
-    def on_audit_screen_progressed(self, message: Progressed) -> None:
-        time.sleep(0.002)  # a repaint's worth of work
-        self.shown.append(message.step.done)
+    def reads(region: str) -> None:
+        for done in range(50):
+            progress.record(read(done, region))
 
-
-async def test_a_burst_from_the_audit_thread_is_shown_by_its_latest() -> None:
-    app = ProgressCounter()
-    async with app.run_test() as pilot:
-
-        def burst() -> None:
-            for done in range(1, 301):
-                app.post_message(read(done))
-
-        thread = threading.Thread(target=burst)
+    threads = [threading.Thread(target=reads, args=(region,)) for region in regions]
+    for thread in threads:
         thread.start()
+    for thread in threads:
         thread.join()
-        while not app.shown or app.shown[-1] != 300:
-            await pilot.pause(0.01)
-    assert app.shown[-1] == 300
-    assert app.shown == sorted(app.shown)
-    assert len(app.shown) < 150, len(app.shown)
+    [(_, regions_started)] = progress.take()
+    assert regions_started == len(regions)
