@@ -1,5 +1,5 @@
-"""The HTTP side: one thread per client connection, each with its own keep-alive connection upstream; rules
-first, then handlers, then the upstream."""
+"""The HTTP side: one thread per client connection (kept alive), each request sent upstream on a connection of
+its own (`upstream`); rules first, then handlers, then the upstream."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks.fault_proxy.faults import error_response
 from benchmarks.fault_proxy.handlers import Handler, ProxyRequest, ProxyResponse
 from benchmarks.fault_proxy.request_info import HOP_BY_HOP, UNKNOWN, RequestInfo, RequestRecord, classify
+from benchmarks.fault_proxy.upstream import UpstreamError, exchange
 
 if TYPE_CHECKING:
     from benchmarks.fault_proxy.proxy import FaultProxy
@@ -43,7 +44,6 @@ class ConnectionHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        self._upstream: http.client.HTTPConnection | None = None
         self.server.proxy._register(self.connection, self.server.generation)
 
     def finish(self) -> None:
@@ -51,8 +51,6 @@ class ConnectionHandler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.proxy._unregister(self.connection)
-            if self._upstream is not None:
-                self._upstream.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -157,34 +155,17 @@ class ConnectionHandler(BaseHTTPRequestHandler):
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
         if body or self.command in ("POST", "PUT", "PATCH"):
             headers.append(("Content-Length", str(len(body))))
-        for attempt in range(2):
-            reused = self._upstream is not None
-            if self._upstream is None:
-                self._upstream = http.client.HTTPConnection(
-                    proxy.upstream_host, proxy.upstream_port, timeout=proxy.upstream_timeout
-                )
-            connection = self._upstream
-            try:
-                connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-                for name, value in headers:
-                    connection.putheader(name, value)
-                connection.endheaders(body or None)
-                response = connection.getresponse()
-                data = response.read()
-                if response.will_close:
-                    connection.close()
-                    self._upstream = None
-                return ProxyResponse(response.status, response.getheaders(), data, response.reason)
-            except (http.client.HTTPException, OSError) as problem:
-                connection.close()
-                self._upstream = None
-                stale = reused and isinstance(
-                    problem, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError
-                )
-                if attempt == 0 and stale:
-                    continue  # the upstream closed an idle keep-alive connection: one fresh try
-                status, error_headers, data = error_response(
-                    info, 502, "BadGateway", f"fault proxy: upstream failed: {problem!r}"
-                )
-                return ProxyResponse(status, error_headers, data, "Bad Gateway")
-        raise AssertionError("unreachable")
+        try:
+            status, reason, answer_headers, data = exchange(
+                (proxy.upstream_host, proxy.upstream_port),
+                proxy.upstream_timeout,
+                f"{self.command} {self.path} HTTP/1.1",
+                headers,
+                body,
+            )
+        except UpstreamError as problem:
+            status, error_headers, data = error_response(
+                info, 502, "BadGateway", f"fault proxy: upstream failed: {problem}"
+            )
+            return ProxyResponse(status, error_headers, data, "Bad Gateway")
+        return ProxyResponse(status, answer_headers, data, reason)
