@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serve every account by its credentials (an organization), not all requests as 123456789012",
     )
+    parser.add_argument(
+        "--stock-moto",
+        action="store_true",
+        help="serve with moto's own ThreadedMotoServer (its per-request lookups not done once), for comparison",
+    )
     args = parser.parse_args(argv)
 
     # Before moto is imported: the account id, and AWS managed policies (for CIS 1.20's AWSSupportAccess).
@@ -38,13 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # it logs every request otherwise
 
+    from moto.server import ThreadedMotoServer
+
     from wizard.garbage import collect_garbage_less_often
     from wizard.sandbox.moto_server import BoundMotoServer
     from wizard.sandbox.root_account import RootAccountState, seed_root_account
 
     collect_garbage_less_often()  # as the wizard's own processes do (moto holds every account's state)
 
-    server = BoundMotoServer("127.0.0.1", args.port)  # served as the sandbox serves it (wizard.sandbox.moto_speed)
+    if args.stock_moto:
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    else:  # served as the sandbox serves it (wizard.sandbox.moto_speed)
+        server = BoundMotoServer("127.0.0.1", args.port)
     server.start()
     seed_root_account(ACCOUNT_ID, RootAccountState())
     if args.many_accounts:

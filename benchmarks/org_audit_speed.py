@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.org_audit_speed                    # 20 accounts, 17 regions, +100 ms
     .venv/bin/python -m benchmarks.org_audit_speed --accounts 5 --delay-ms 0
+    .venv/bin/python -m benchmarks.org_audit_speed --stock-moto       # moto's own server, for comparison
 
 Starts `benchmarks.moto_server --many-accounts` in a subprocess (moto then answers each account by its
 credentials), makes an organization of N accounts and seeds each as benchmarks.seed_account seeds one (the
@@ -35,9 +36,10 @@ BUCKET_SECONDS = 5.0
 TIME = Path("/usr/bin/time")
 
 
-def start_moto() -> tuple[subprocess.Popen[str], str]:
+def start_moto(stock: bool = False) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "benchmarks.moto_server", "--port", "0", "--many-accounts", "--exit-on-stdin-eof"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.moto_server", "--port", "0", "--many-accounts", "--exit-on-stdin-eof"],
+        command + (["--stock-moto"] if stock else []),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -121,11 +123,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=20, help="member accounts")
     parser.add_argument("--delay-ms", type=float, default=100.0, help="latency added to every request")
+    parser.add_argument("--stock-moto", action="store_true", help="moto as it ships (see benchmarks.moto_server)")
     args = parser.parse_args(argv)
     regions = list(DEFAULT_REGIONS)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    server, endpoint = start_moto()
+    server, endpoint = start_moto(args.stock_moto)
     try:
         members = make_organization(endpoint, args.accounts, regions)
         with tempfile.TemporaryDirectory() as data, FaultProxy(upstream=endpoint) as proxy:

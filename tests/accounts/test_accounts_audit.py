@@ -21,6 +21,7 @@ def test_an_organization_is_audited_account_by_account_with_a_roll_up(
     assert answered.count("throttle") == 12 and answered.count("refuse_role") == 1
     assert proc.returncode == 3, proc.stderr
     data = json.loads(proc.stdout)
+    assert proc.stdout.count("\n") == 1  # one line, written by json's C encoder (see render_rollup_json)
     by_id = {a["account_id"]: a for a in data["accounts"]}
     assert set(by_id) == {ACCOUNT_ID, *(m.account_id for m in organization)}
     missing = next(m for m in organization if m.state == "role-missing")

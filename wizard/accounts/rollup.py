@@ -87,7 +87,10 @@ def rollup_dict(audits: Sequence[AccountAudit], waivers: Mapping[str, Waivers]) 
 
 
 def render_rollup_json(audits: Sequence[AccountAudit], waivers: Mapping[str, Waivers]) -> str:
-    return json.dumps(rollup_dict(audits, waivers), indent=2, default=str) + "\n"
+    """One line of JSON: the roll-up holds every account's whole report (12 MB for 21 accounts of 17 regions),
+    and Python writes indented JSON in Python, not C: 0.59 s for those 21 accounts against 0.11 s, all of it
+    after the last answer. `jq .` indents it."""
+    return json.dumps(rollup_dict(audits, waivers), default=str) + "\n"
 
 
 def render_rollup_table(audits: Sequence[AccountAudit], waivers: Mapping[str, Waivers]) -> RenderableType:
