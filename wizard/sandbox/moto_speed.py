@@ -9,8 +9,9 @@ Measured with yappi on a moto server answering EC2 and IAM reads (about 4.1 ms o
   (EC2's class has several hundred): about 0.8 ms a request. A class's methods never change while it
   serves, so `remember_action_names` keeps each class's names.
 
-The sandbox's moto (and the benchmarks' server, which stands for AWS) use both; tests that use moto directly
-keep moto as it is.
+The sandbox's moto (and the benchmarks' server, which stands for AWS) use both. `RoutesOnce` serves only the
+server it is given; `remember_action_names` holds for the whole process once a sandbox has started in it (the
+names are the same, looked up once), so a test's own moto server keeps moto's dispatcher and nothing else.
 """
 
 from __future__ import annotations
