@@ -27,7 +27,8 @@ raises the same `ClientError` codes it raises against AWS. Behaviours (all on un
 * "iam_propagation": a role is not usable for `iam_propagation_seconds` after the proxy saw CreateRole or
   CreateServiceLinkedRole answer it: CloudTrail answers InvalidCloudWatchLogsRoleArnException for it as
   CloudWatchLogsRoleArn, AWS Config InvalidRoleException for it as a recorder's roleARN. Roles the proxy did
-  not see created count as old. `age_roles()` ends the wait.
+  not see created count as old. `age_roles()` ends the wait. With `iam_refusals_at_least=N` the first N uses of
+  a new role are refused however late they come.
 * "sns_pending": e-mail and HTTP(S) subscriptions stay pending until `confirm_subscriptions(endpoint=None)`:
   Subscribe answers "pending confirmation" (the real ARN with ReturnSubscriptionArn=true), the list calls
   show "PendingConfirmation" for them, GetSubscriptionAttributes says PendingConfirmation "true".

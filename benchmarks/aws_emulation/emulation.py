@@ -43,6 +43,7 @@ class AwsEmulation:
         *,
         behaviours: Iterable[str] | None = None,
         iam_propagation_seconds: float = 8.0,
+        iam_refusals_at_least: int = 0,
         credential_report_seconds: float = 5.0,
         credential_report_reuse_seconds: float = FOUR_HOURS,
         pending_protocols: Collection[str] = ("email", "email-json", "http", "https"),
@@ -54,7 +55,7 @@ class AwsEmulation:
         upstream = Upstream(proxy.upstream)
         self.limits = Limits(upstream)
         self.service_policies = ServicePolicies(upstream)
-        self.iam_propagation = IamPropagation(iam_propagation_seconds, clock)
+        self.iam_propagation = IamPropagation(iam_propagation_seconds, clock, iam_refusals_at_least)
         self.sns_pending = PendingSubscriptions(pending_protocols)
         self.credential_report = CredentialReports(
             upstream, credential_report_seconds, credential_report_reuse_seconds, clock

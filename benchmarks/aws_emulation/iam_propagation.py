@@ -24,11 +24,13 @@ class IamPropagation(Behaviour):
         "config:PutConfigurationRecorder",
     )
 
-    def __init__(self, seconds: float, clock: Clock) -> None:
+    def __init__(self, seconds: float, clock: Clock, refusals_at_least: int = 0) -> None:
         self.seconds = seconds
         self.clock = clock
+        self.refusals_at_least = refusals_at_least
         self._lock = threading.Lock()
         self._created: dict[str, float] = {}  # lower-cased role ARN -> when the proxy saw it created
+        self._refused: dict[str, int] = {}  # lower-cased role ARN -> how many uses were refused so far
 
     def handle(self, request: ProxyRequest, forward: Forward) -> ProxyResponse:
         operation = request.info.operation
@@ -41,7 +43,7 @@ class IamPropagation(Behaviour):
             return response
         if request.info.service == "cloudtrail":
             role = request.json.get("CloudWatchLogsRoleArn")
-            if role and self.is_new(str(role)):
+            if role and self.refuses(str(role)):
                 return request.error(
                     400,
                     "InvalidCloudWatchLogsRoleArnException",
@@ -49,20 +51,30 @@ class IamPropagation(Behaviour):
                 )
         elif operation == "PutConfigurationRecorder":
             role = (request.json.get("ConfigurationRecorder") or {}).get("roleARN")
-            if role and self.is_new(str(role)):
+            if role and self.refuses(str(role)):
                 return request.error(400, "InvalidRoleException", f"Insufficient permission to assume role: {role}")
         return forward()
 
-    def is_new(self, role_arn: str) -> bool:
-        """Created less than `seconds` ago (names compare case-insensitively: moto spells the Config
-        service-linked role AWSServiceRoleForconfig, AWS AWSServiceRoleForConfig)."""
+    def refuses(self, role_arn: str) -> bool:
+        """Whether this use of the role is refused (and counts it): the role was created less than `seconds`
+        ago, or fewer than `refusals_at_least` of its uses were refused yet (so a test on a slow machine, where
+        the first use may come late, still sees the refusal). Names compare case-insensitively: moto spells
+        the Config service-linked role AWSServiceRoleForconfig, AWS AWSServiceRoleForConfig."""
+        key = role_arn.lower()
         with self._lock:
-            created = self._created.get(role_arn.lower())
-        return created is not None and self.clock() - created < self.seconds
+            created = self._created.get(key)
+            if created is None:
+                return False
+            refused = self._refused.get(key, 0)
+            if self.clock() - created >= self.seconds and refused >= self.refusals_at_least:
+                return False
+            self._refused[key] = refused + 1
+            return True
 
     def age_roles(self) -> None:
         """Every role seen so far has propagated."""
         with self._lock:
             self._created.clear()
+            self._refused.clear()
 
     reset = age_roles

@@ -30,7 +30,7 @@ def test_fix_all_through_real_aws_behaviours_waits_for_iam_and_for_the_e_mail(en
     admin_mistakes(boto3.Session(), HOME, endpoint)
     with (
         FaultProxy(upstream=endpoint) as proxy,
-        AwsEmulation(proxy, iam_propagation_seconds=2.0, credential_report_seconds=1.0) as aws,
+        AwsEmulation(proxy, iam_propagation_seconds=2.0, iam_refusals_at_least=1, credential_report_seconds=1.0) as aws,
     ):
         ctx = AwsContext(AwsSettings(region=HOME, regions=HOME, endpoint_url=proxy.url))
         run = fix(ctx, options=ANSWERED, parallel=True)

@@ -61,6 +61,22 @@ def test_a_new_role_is_refused_by_cloudtrail_until_it_has_propagated(
     assert cloudtrail.get_trail(Name="main")["Trail"]["CloudWatchLogsRoleArn"] == arn
 
 
+def test_a_new_role_can_be_refused_at_least_once_however_late_its_first_use_comes(
+    emulate: Emulate, client: ClientFactory, clock: FakeClock
+) -> None:
+    emulate("iam_propagation", iam_propagation_seconds=2, iam_refusals_at_least=1)
+    arn = client("iam").create_role(RoleName="late", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    clock.advance(60)  # a slow machine: the first use comes long after the propagation time
+    config = client("config")
+
+    def put() -> object:
+        return config.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": arn})
+
+    assert error_of(put)[0] == "InvalidRoleException"
+    put()  # refused once, and old enough: accepted
+    put()
+
+
 def test_a_new_service_linked_role_is_refused_by_config_whatever_the_case_of_its_name(
     emulate: Emulate, client: ClientFactory
 ) -> None:
