@@ -1,7 +1,7 @@
 """The answers a plan still needs before it can be built (`Plan.needs`: the alarms' e-mail, the security
-contact), one field each. The first field has the focus when the form appears; Enter moves to the next, and
-on the last one the answers are checked exactly as the command line checks its flags. A field left blank is
-not an answer: its plan stays unplanned, and says why."""
+contact), one row each: the question, then its field. The first field has the focus when the form appears;
+Enter moves to the next, and on the last one the answers are checked exactly as the command line checks its
+flags. A field left blank is not an answer: its plan stays unplanned, and says why."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual import on
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
@@ -49,9 +49,9 @@ class AnswersForm(Vertical):
         if not fields:
             return
         widgets: list[Any] = [Label(inert_text("Needed first (Enter after each):"), classes="title")]
-        for field in fields:
-            widgets.append(Label(inert_text(OPTION_LABELS.get(field, field))))
-            widgets.append(Input(id=f"answer-{field}", compact=True))
+        for field in fields:  # one row each (question, then its field), so the form leaves room on 80x24
+            question = Label(inert_text(OPTION_LABELS.get(field, field)), classes="answer-question")
+            widgets.append(Horizontal(question, Input(id=f"answer-{field}", compact=True), classes="answer-row"))
         await self.mount_all(widgets)
         self.query_one(f"#answer-{fields[0]}", Input).focus()
 

@@ -61,8 +61,10 @@ class FixAllScreen(Screen[None]):
         with VerticalScroll(id="fix-all-plans"):
             yield Static(id="fix-all-status")
         with Horizontal(classes="buttons"):
-            yield Button("Confirm and apply the ticked plans…", variant="primary", id="fix-all-go", disabled=True)
-            yield Button("Back", id="fix-all-back")
+            yield Button(
+                "Confirm and apply the ticked plans…", variant="primary", id="fix-all-go", disabled=True, compact=True
+            )
+            yield Button("Back", id="fix-all-back", compact=True)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
