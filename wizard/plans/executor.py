@@ -163,7 +163,9 @@ class _PlanRun:
         outcome = self._attempt(step, params)
         waited = 0.0
         delays = retry_delays(self.control.max_wait)
-        while outcome.status is StepStatus.FAILED and (propagation := propagation_of(step, outcome.error_code)):
+        while outcome.status is StepStatus.FAILED and (
+            propagation := propagation_of(step, outcome.error_code, outcome.message)
+        ):
             delay = next(delays, None)
             if delay is None or self.control.stop.is_set():
                 break

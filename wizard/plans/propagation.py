@@ -3,10 +3,13 @@
 IAM is eventually consistent ("changes that you make ... can take time to become visible", IAM User Guide,
 troubleshoot_general#troubleshoot_general_eventual-consistency), so a role made a moment ago is refused by
 the services that must assume it: CloudTrail answers InvalidCloudWatchLogsRoleArnException ("Access denied.
-Verify in IAM that the role has adequate permissions") for its CloudWatch Logs role, AWS Config
-InvalidRoleException for its recorder's role, and InsufficientDeliveryPolicyException while the new bucket
-policy has not reached it. Terraform's AWS provider retries exactly these for up to two minutes (its IAM
-propagation timeout). Only these are retried; every other error stops the plan at once.
+Verify in IAM that the role has adequate permissions") for its CloudWatch Logs role, and
+InvalidCloudWatchLogsLogGroupArnException ("Access denied. ...") while the role's permission to write to the
+log group has not reached it; AWS Config InvalidRoleException for its recorder's role, and
+InsufficientDeliveryPolicyException while the new bucket policy has not reached it. Terraform's AWS provider
+retries exactly these for up to two minutes (its IAM propagation timeout; internal/service/cloudtrail/trail.go
+retries the two CloudTrail codes only when the message says "Access denied.": another message, a malformed
+ARN say, is final). Only these are retried; every other error stops the plan at once.
 """
 
 from __future__ import annotations
@@ -26,6 +29,15 @@ class Propagation:
     operations: tuple[str, ...]
     code: str
     waiting_for: str  # what is being waited for, in words
+    message_contains: str = ""  # retried only when the error's message holds this ("": any message)
+
+    def means(self, step: ApiCall, code: str | None, message: str | None) -> bool:
+        return (
+            self.service == step.service
+            and step.operation in self.operations
+            and self.code == code
+            and self.message_contains in (message or "")
+        )
 
 
 PROPAGATION_ERRORS = (
@@ -34,6 +46,14 @@ PROPAGATION_ERRORS = (
         ("CreateTrail", "UpdateTrail"),
         "InvalidCloudWatchLogsRoleArnException",
         "IAM to make the new role usable by CloudTrail",
+        "Access denied.",
+    ),
+    Propagation(
+        "cloudtrail",
+        ("CreateTrail", "UpdateTrail"),
+        "InvalidCloudWatchLogsLogGroupArnException",
+        "IAM to let the new role write to the log group",
+        "Access denied.",
     ),
     Propagation(
         "config", ("PutConfigurationRecorder",), "InvalidRoleException", "IAM to make the new role usable by AWS Config"
@@ -47,16 +67,9 @@ PROPAGATION_ERRORS = (
 )
 
 
-def propagation_of(step: ApiCall, code: str | None) -> Propagation | None:
-    """The propagation `code` means for this call, or None when the error is final."""
-    return next(
-        (
-            p
-            for p in PROPAGATION_ERRORS
-            if p.service == step.service and step.operation in p.operations and p.code == code
-        ),
-        None,
-    )
+def propagation_of(step: ApiCall, code: str | None, message: str | None = None) -> Propagation | None:
+    """The propagation the error (`code`, `message`) means for this call, or None when the error is final."""
+    return next((p for p in PROPAGATION_ERRORS if p.means(step, code, message)), None)
 
 
 def retry_delays(limit: float = MAX_WAIT_SECONDS) -> Iterator[float]:
