@@ -3,8 +3,9 @@ audited overview of the 17-region sandbox.
 
     .venv/bin/python -m benchmarks.tui_startup [--runs 5] [--size 80x24]
 
-Each run is a fresh Python process doing what `cis-wizard demo` does (the entry point's garbage-collector
-setting, then `screens.demo.demo_app`: the sandbox's process first, then the app), driven headless; times
+Each run is a fresh Python process doing what `cis-wizard demo` does (`wizard.launch`: the sandbox's process
+started first, then the command line imported, the entry point's garbage-collector setting, then
+`screens.demo.demo_app`, which takes that sandbox, then the app), driven headless; times
 are from just before that process starts:
 - first screen: the first screen of the app mounted (target < 1 s);
 - audited overview: the overview on screen with every control's verdict (target < 2 s, median).
@@ -33,6 +34,9 @@ import time
 CHILD = r"""
 import time, json, sys
 T0 = float(sys.argv[1])
+from wizard.sandbox.process import start_early
+start_early()  # as `cis-wizard demo` does (wizard.launch), before the command line's imports
+import wizard.cli  # what the entry point imports before it runs the demo
 import asyncio
 from wizard.garbage import collect_garbage_less_often
 collect_garbage_less_often()  # as `cis-wizard`'s entry point does

@@ -1,3 +1,3 @@
-from wizard.cli import entry_point
+from wizard.launch import main
 
-entry_point()
+main()

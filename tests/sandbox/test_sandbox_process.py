@@ -3,6 +3,7 @@ demo run; and the evidence behind every verdict that reads the credential report
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,43 @@ def test_a_started_sandbox_has_its_credential_report_ready(tmp_path: Path) -> No
             )
             assert iam.generate_credential_report()["State"] == "COMPLETE"
             assert b"<root_account>" in iam.get_credential_report()["Content"]
+
+
+# -- `cis-wizard demo` starts the sandbox before the command line's imports (wizard.launch) ---------------------
+def sandboxes_serving(snapshots: Path) -> list[str]:
+    """The sandbox processes whose snapshots folder is `snapshots` (from /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:  # ended meanwhile
+            continue
+        if b"wizard.sandbox.process" in words and str(snapshots).encode() in words:
+            found.append(cmdline.parent.name)
+    return found
+
+
+def test_the_early_sandbox_is_the_one_the_demo_takes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from wizard.sandbox import process
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    process.start_early()
+    early = process._started_early[0]
+    try:
+        other = process.start_sandbox_process("fresh", REGIONS)  # not the demo's: a sandbox of its own
+        other.stop()
+        assert other is not early and process._started_early == [early]
+        assert process.start_sandbox_process() is early and process._started_early == []
+    finally:
+        early.stop()
+
+
+def test_a_demo_that_ends_at_once_leaves_no_sandbox_behind(tmp_path: Path) -> None:
+    snapshots = tmp_path / "cis-wizard" / "sandbox"
+    proc = run_cli("demo", "--no-such-flag", env={"XDG_CACHE_HOME": str(tmp_path)})
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    deadline = time.monotonic() + 10
+    while sandboxes_serving(snapshots) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sandboxes_serving(snapshots) == []
+    assert not list(tmp_path.rglob("*.pickle"))  # it ended without seeding the account it was not asked for

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     pass
 
 READY = "ready"
+_serving = threading.Event()  # in the child: set once the account is whole (from then on it stops in order)
 
 
 class SandboxProcess(SandboxEndpoint):
@@ -120,22 +121,38 @@ def demo_log_path(now: datetime | None = None) -> Path:
     return default_log_dir() / "demo" / f"{moment}-{os.getpid()}" / f"{SANDBOX_ACCOUNT_ID}.jsonl"
 
 
+_started_early: list[SandboxProcess] = []  # the demo's sandbox, started before the wizard was imported
+
+
+def start_early() -> None:
+    """Start the demo's sandbox now, before the command line and the app are imported (a tenth of a second
+    of the sandbox's start-up, which is what the demo waits for); `start_sandbox_process` hands it over. A
+    command that turns out not to want it ends without it: the child ends when this process does."""
+    if not _started_early:
+        _started_early.append(SandboxProcess("fresh", None, default_snapshots()))
+
+
 def start_sandbox_process(state: SandboxState = "fresh", regions: list[str] | None = None) -> SandboxProcess:
-    """The demo's sandbox: a child process, restored from (or keeping) a snapshot in the user's cache."""
+    """The demo's sandbox: a child process, restored from (or keeping) a snapshot in the user's cache (the one
+    `start_early` started, when it fits)."""
+    if _started_early and state == "fresh" and regions is None:
+        return _started_early.pop()
     return SandboxProcess(state, regions, default_snapshots())
 
 
 def _one_model_loader() -> None:
-    """In this process (the sandbox's own), every botocore session loads models through one loader.
+    """In this process (the sandbox's own), every botocore session loads models through moto's one loader.
 
     moto makes several sessions of its own (to list regions, to parse requests), and each would parse
-    EC2's 2 MB model and the endpoints file again: five times each, a second or more of the start-up."""
+    EC2's 2 MB model and the endpoints file again: five times each, a second or more of the start-up. The
+    sessions share the loader moto parses requests with (`moto_models`: botocore's models plus moto's
+    extras), so each model is parsed once in the process, not once for moto and once for its sessions."""
     import botocore.session
 
-    from wizard.aws.model_loader import shared_loader
-
     def shared(session: botocore.session.Session) -> None:
-        session._components.register_component("data_loader", shared_loader())
+        from wizard.sandbox.moto_models import shared_moto_loader  # moto's environment is set by then
+
+        session._components.register_component("data_loader", shared_moto_loader())
 
     botocore.session.Session._register_data_loader = shared
 
@@ -149,16 +166,33 @@ def _serve(args: argparse.Namespace) -> int:
     bound = socket.socket(fileno=args.fd)
     regions = [r for r in args.regions.split(",") if r]
     snapshots = Path(args.snapshots) if args.snapshots else None
+    parent_gone = _watch_parent()
     # Seeded or restored behind a private port: the demo's socket is served only once the account is whole.
     sandbox = start_sandbox(args.state, regions=regions, snapshots=snapshots)
-    sandbox.serve_also(bound)
-    how = f"restored from {sandbox.restored_from}" if sandbox.restored_from else "seeded"
-    print(f"{READY} {how} in {sandbox.seed_seconds:.2f} s", flush=True)
+    _serving.set()
     try:
-        sys.stdin.read()  # until the parent closes it, or dies
+        sandbox.serve_also(bound)
+        how = f"restored from {sandbox.restored_from}" if sandbox.restored_from else "seeded"
+        print(f"{READY} {how} in {sandbox.seed_seconds:.2f} s", flush=True)
+        parent_gone.wait()
     finally:
         sandbox.stop()
     return 0
+
+
+def _watch_parent() -> threading.Event:
+    """An event set when the parent closes this process's stdin (or dies). A parent gone before the account
+    is whole (`cis-wizard demo --help`, a bad flag) ends this process at once, not after the restore."""
+    gone = threading.Event()
+
+    def watch() -> None:
+        sys.stdin.read()
+        gone.set()
+        if not _serving.is_set():
+            os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+    return gone
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,9 +34,12 @@ REGIONAL_SERVICES = ("ec2", "kms", "logs", "cloudwatch", "sns", "config", "cloud
 
 
 def _load_private_key(der: bytes) -> Any:
+    """A KMS key of the sandbox, as moto made it. Its RSA checks are skipped (30 ms a key, a third of a
+    restore's CPU): the key was made by `cryptography` itself, and the file is read only when
+    it is the user's own private one (`load_cached`)."""
     from cryptography.hazmat.primitives.serialization import load_der_private_key
 
-    return load_der_private_key(der, None)
+    return load_der_private_key(der, None, unsafe_skip_rsa_key_validation=True)
 
 
 class _Pickler(pickle.Pickler):
