@@ -123,7 +123,7 @@ def test_error_bodies_parse_as_botocore_errors_in_every_protocol(protocol: str, 
 def test_delay_adds_its_time_to_matching_requests_only(proxy: FaultProxy, client: ClientFactory) -> None:
     kms = client("kms")
     kms.list_keys()  # connection and model warm-up
-    delay = 1.0  # long beside a request through the proxy, even on a loaded CI machine)
+    delay = 1.0  # long beside a request through the proxy, even on a loaded CI machine
     rule = proxy.add_rule("kms:ListKeys", faults.delay(delay))
 
     started = time.monotonic()
